@@ -1,0 +1,192 @@
+"""The ``reaper`` command. ``run`` hands its arguments to Hydra (the only override grammar);
+the other subcommands are plain argparse tools over files and run directories.
+
+Every user-facing error (``ReaperError``) is one line on stderr and exit code 2, no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from harness.errors import DataError, ReaperError
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "run":
+        from harness.run_app import hydra_entry
+
+        return hydra_entry(args[1:])
+    parser = build_parser()
+    ns = parser.parse_args(args)
+    if not hasattr(ns, "handler"):
+        parser.print_help()
+        return 2
+    try:
+        ns.handler(ns)
+    except ReaperError as err:
+        print(f"reaper: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("reaper: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="reaper", description="Reasoning models on personalization (LaMP).")
+    sub = parser.add_subparsers(metavar="COMMAND")
+    sub.add_parser("run", help="run a cell or a grid (Hydra overrides; -m for a sweep)")
+    _command(sub, "score", "score predictions against golds (official LaMP rules)", _score, _score_args)
+    _command(sub, "retrieve", "rank each user's profile items", _retrieve, _retrieve_args)
+    _command(sub, "prompts", "build the profile-augmented prompts", _prompts, _prompts_args)
+    _command(sub, "rescore", "rebuild samples and summary of a run directory (no model)", _rescore, _rundir_args)
+    _command(sub, "tasks", "list the available tasks (built-in and installed plugins)", _list_tasks, lambda p: None)
+    for name, (help_text, module) in EXTRA_COMMANDS.items():
+        _command(sub, name, help_text, _lazy(module, "handle"), _lazy_args(module))
+    return parser
+
+
+# Commands of other modules: name -> (help, module with add_arguments(parser) and handle(ns)).
+EXTRA_COMMANDS: dict[str, tuple[str, str]] = {}
+
+
+def _command(sub, name: str, help_text: str, handler: Callable, add_args: Callable) -> None:
+    command = sub.add_parser(name, help=help_text)
+    add_args(command)
+    command.set_defaults(handler=handler)
+
+
+def _lazy(module: str, attr: str) -> Callable:
+    def call(ns):
+        import importlib
+
+        return getattr(importlib.import_module(module), attr)(ns)
+
+    return call
+
+
+def _lazy_args(module: str) -> Callable:
+    def add(parser):
+        import importlib
+
+        importlib.import_module(module).add_arguments(parser)
+
+    return add
+
+
+def _score_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--task", required=True, help="LaMP_1 … LaMP_7 or a plugin task name")
+    p.add_argument("--golds", required=True, help="gold outputs file (official format)")
+    p.add_argument("--preds", required=True, help="predictions file (official outputs format)")
+
+
+def _score(ns: argparse.Namespace) -> None:
+    """Print the official metric object for a predictions file."""
+    from harness.data import check_golds, id_diff, read_outputs
+    from harness.metrics import score
+    from harness.registry import get_task
+
+    task = get_task(ns.task)
+    golds = read_outputs(ns.golds, task)
+    check_golds(golds, task, ns.golds)
+    preds = read_outputs(ns.preds, task)
+    missing, extra = sorted(set(golds) - set(preds)), sorted(set(preds) - set(golds))
+    if missing or extra:
+        raise DataError(ns.preds, None, "id", f"prediction ids differ from the gold ids: {id_diff(missing, extra)}")
+    ids = list(golds)
+    result = score(task.metrics, [preds[i] for i in ids], [golds[i] for i in ids], task.labels)
+    print(json.dumps(result))
+
+
+def _retrieve_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--task", required=True)
+    p.add_argument("--questions", required=True, help="questions file (JSON list, JSON lines, or HF dataset)")
+    p.add_argument("--retriever", default="bm25", help="none | bm25 | dense | recency | random")
+    p.add_argument("--k", type=int, default=1, help="items per question")
+    p.add_argument("--out", required=True)
+    p.add_argument("--tokenizer", default="whitespace", help="bm25: whitespace (official) | normalised")
+    p.add_argument("--model", default=None, help="dense: sentence-transformers model (default: embedded MiniLM)")
+    p.add_argument("--pooling", default="model", help="dense: model | mean (Contriever)")
+    p.add_argument("--similarity", default="cosine", help="dense: cosine | dot (Contriever)")
+    p.add_argument("--seed", type=int, default=0, help="random: seed")
+    p.add_argument("--cache-dir", default=None, help="cache folder (default $REAPER_CACHE or ~/.cache/reaper)")
+    p.add_argument("--no-cache", action="store_true", help="recompute instead of reading the retrieval cache")
+
+
+def _retrieved(ns: argparse.Namespace):
+    """Load the questions, validate them, and retrieve; shared by retrieve and prompts."""
+    from harness.config import RetrieverConfig
+    from harness.data import read_questions
+    from harness.paths import cache_dir
+    from harness.registry import get_task
+    from harness.retrieval import retrieve
+
+    if ns.k < 0:
+        raise ReaperError(f"--k must be 0 or more, got {ns.k}")
+    task = get_task(ns.task)
+    examples, data_hash = read_questions(ns.questions, task)
+    spec = RetrieverConfig(name=ns.retriever, k=ns.k, tokenizer=ns.tokenizer, model=ns.model,
+                           pooling=ns.pooling, similarity=ns.similarity, seed=ns.seed)  # fmt: skip
+    cache = Path(ns.cache_dir).expanduser() if ns.cache_dir else cache_dir()
+    if ns.no_cache:
+        data_hash = f"{data_hash}:nocache"
+    return task, examples, retrieve(task, examples, spec, cache, data_hash, ns.questions, use_cache=not ns.no_cache)
+
+
+def _retrieve(ns: argparse.Namespace) -> None:
+    from harness.io import write_json_atomic
+
+    _, examples, retrieved = _retrieved(ns)
+    write_json_atomic(Path(ns.out), [{"id": e.id, "profile_ids": retrieved[e.id]} for e in examples])
+
+
+def _prompts_args(p: argparse.ArgumentParser) -> None:
+    _retrieve_args(p)
+    p.add_argument("--max-tokens", type=int, default=None, help="token budget for profile items (default: none)")
+    p.add_argument("--budget-tokenizer", default=None, help="HF tokenizer for the budget (default: whitespace words)")
+
+
+def _prompts(ns: argparse.Namespace) -> None:
+    from harness.io import write_jsonl_atomic
+    from harness.prompts import WHITESPACE, build_prompt, hf_counter
+
+    task, examples, retrieved = _retrieved(ns)
+    counter = hf_counter(ns.budget_tokenizer) if ns.budget_tokenizer else WHITESPACE
+    rows = []
+    for example in examples:
+        by_id = {item["id"]: item for item in example.profile}
+        items = [by_id[i] for i in retrieved[example.id]]
+        rows.append({"id": example.id, "prompt": build_prompt(task, example, items, ns.max_tokens, counter)})
+    write_jsonl_atomic(Path(ns.out), rows)
+
+
+def _rundir_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("run_dir", help="a run directory (with spec.json and generations.jsonl)")
+
+
+def _rescore(ns: argparse.Namespace) -> None:
+    from harness.pipeline import score_run
+
+    run_dir = Path(ns.run_dir)
+    for name in ("spec.json", "inputs.jsonl", "generations.jsonl"):
+        if not (run_dir / name).exists():
+            raise ReaperError(f"{run_dir}: not a run directory (no {name})")
+    summary = score_run(run_dir)
+    print(json.dumps({k: v["value"] for k, v in summary["metrics"].items() if "@" not in k}))
+
+
+def _list_tasks(ns: argparse.Namespace) -> None:
+    from harness.registry import TASKS
+
+    for name in TASKS.names():
+        print(name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Structured configs (Hydra ConfigStore): every field has a default and a one-line docstring here only.
+
+YAML files in hydra_conf/ select and parameterise these; a misspelt key fails at composition
+with Hydra's own message because the schemas are registered below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+
+
+@dataclass
+class TaskConfig:
+    """Which task and which data files."""
+
+    name: str = "LaMP_4"  # registered task name (LaMP_N or a plugin's name)
+    questions: str | None = None  # questions file (JSON, JSON lines, HF dataset dir/hub id); None = bundled sample
+    outputs: str | None = None  # gold outputs file; None = bundled sample (or no golds)
+    limit: int | None = None  # keep only the first N questions (demo sizing)
+    max_prompt_tokens: int | None = None  # token budget for profile items in the prompt; None = no truncation
+
+
+@dataclass
+class RetrieverConfig:
+    """How profile items are chosen for the prompt."""
+
+    name: str = "bm25"  # none | bm25 | dense | recency | random
+    k: int = 1  # number of items put in the prompt
+    tokenizer: str = "whitespace"  # bm25: whitespace (official, str.split) | normalised (lower-case, punctuation stripped)
+    model: str | None = None  # dense: sentence-transformers model id or path; None = embedded all-MiniLM-L6-v2
+    pooling: str = "model"  # dense: "model" (the model's own pooling) | "mean" (Contriever's official mean pooling)
+    similarity: str = "cosine"  # dense: cosine | dot (Contriever's official dot product)
+    seed: int = 0  # random: seed of the shuffle
+    label: str | None = None  # display name in tables, e.g. "contriever"; None = name
+
+
+@dataclass
+class GenerationConfig:
+    """Sampling parameters; part of every generation's store key."""
+
+    max_new_tokens: int = 4096  # large enough for reasoning traces
+    temperature: float = 0.0  # 0 = greedy
+    top_p: float = 1.0  # nucleus sampling
+    top_k: int = -1  # -1 = off
+    min_p: float = 0.0  # 0 = off
+    seed: int = 0  # sampling seed
+    stop: list[str] = field(default_factory=list)  # extra stop strings
+
+
+@dataclass
+class ApiConfig:
+    """OpenAI-compatible server settings (backend=openai). Keys only ever come from the environment."""
+
+    base_url: str = "http://127.0.0.1:8000/v1"  # server URL
+    api_key_env: str | None = "OPENAI_API_KEY"  # name of the env variable holding the key (never the key)
+    concurrency: int = 8  # requests in flight at once
+    timeout_s: float = 600.0  # per-request timeout
+    max_retries: int = 5  # retries on 429, 5xx and connection errors, with exponential backoff
+    backoff_s: float = 1.0  # first backoff; doubles each retry
+
+
+@dataclass
+class ModelConfig:
+    """One model: identity, backend, reasoning behaviour and sampling."""
+
+    name: str = "smollm2"  # short display name in tables
+    backend: str = "vllm"  # vllm | openai | hf
+    path: str = "embedded:smollm2"  # hub id, local dir, API model name, or embedded:smollm2
+    revision: str | None = None  # hub revision (part of the identity)
+    reasoning: bool = False  # a large reasoning model (LRM); prompted reasoning never counts as one
+    prompted_reasoning: bool = False  # instruct a non-reasoning model to think in <think></think> first
+    reasoning_parser: str = "none"  # none | think_tags | deepseek_r1 | qwen3 | api_field
+    chat_template_kwargs: dict[str, Any] = field(default_factory=dict)  # e.g. {enable_thinking: true}
+    system_prompt: str | None = None  # optional system message
+    engine: dict[str, Any] = field(default_factory=dict)  # backend engine args passed through (vllm.LLM kwargs)
+    api: ApiConfig = field(default_factory=ApiConfig)  # backend=openai only
+    batch_size: int = 64  # requests per backend call (each batch is stored before the next starts)
+    generation: GenerationConfig = field(default_factory=GenerationConfig)  # sampling
+
+
+@dataclass
+class MethodConfig:
+    """How a prompt becomes generation calls (direct, cot, hrt, rpi, srm, r2p)."""
+
+    name: str = "direct"  # registered method name
+    params: dict[str, Any] = field(default_factory=dict)  # method-specific settings
+
+
+@dataclass
+class RunConfig:
+    """One cell of a grid: task x retriever x model x method."""
+
+    task: TaskConfig = field(default_factory=TaskConfig)  # task and data
+    retriever: RetrieverConfig = field(default_factory=RetrieverConfig)  # retrieval
+    model: ModelConfig = field(default_factory=ModelConfig)  # model and backend
+    method: MethodConfig = field(default_factory=MethodConfig)  # prompting method
+    runs_dir: str = "results/runs"  # where run directories are written
+    cache_dir: str | None = None  # caches (retrieval, embeddings, generations, prepared models); None = $REAPER_CACHE or ~/.cache/reaper
+    use_cache: bool = True  # false = regenerate (--no-cache)
+    analyze: bool = True  # run the failure-mode analyzers at the end of a run
+    bootstrap: int = 1000  # bootstrap resamples for 95% intervals
+    seed: int = 0  # seed of bootstrap and other harness randomness
+
+
+def register_configs() -> None:
+    """Register the schemas so Hydra validates YAML and overrides against them."""
+    cs = ConfigStore.instance()
+    cs.store(name="run_schema", node=RunConfig)
+    cs.store(group="task", name="task_schema", node=TaskConfig)
+    cs.store(group="retriever", name="retriever_schema", node=RetrieverConfig)
+    cs.store(group="model", name="model_schema", node=ModelConfig)
+    cs.store(group="method", name="method_schema", node=MethodConfig)

@@ -1,0 +1,1 @@
+"""Prompting methods: direct and cot here; hrt, rpi, srm and r2p in their own modules."""

@@ -1,0 +1,163 @@
+"""One run (a grid cell): data -> retrieval -> prompts -> method/backend -> samples -> summary.
+
+Generation is the only expensive step and goes through the durable store; everything after it
+(samples, summary, analysis) is rebuilt from ``generations.jsonl`` by ``rescore`` without a model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from harness.backends.base import model_identity
+from harness.config import RunConfig
+from harness.data import Dataset, load_dataset
+from harness.io import read_jsonl, write_json_atomic, write_jsonl_atomic
+from harness.paths import cache_dir as default_cache_dir
+from harness.prompts import WHITESPACE, build_prompt, hf_counter
+from harness.registry import METHODS, get_task
+from harness.retrieval import retrieve
+from harness.store import GenerationStore, generate_with_store
+from harness.summary import make_sample, summarize
+from harness.types import Example, Generation, Request, Sample, Task
+
+log = logging.getLogger("reaper")
+
+
+def run_cell(cfg: RunConfig) -> Path:
+    """Run one cell end to end and return its run directory."""
+    task = get_task(cfg.task.name)
+    cache = Path(cfg.cache_dir).expanduser() if cfg.cache_dir else default_cache_dir()
+    dataset = load_dataset(task, cfg.task.questions, cfg.task.outputs, cfg.task.limit)
+    retrieved = retrieve(task, dataset.examples, cfg.retriever, cache, dataset.data_hash, dataset.source)
+    prompts = make_prompts(task, dataset.examples, retrieved, cfg)
+    method = METHODS.get(cfg.method.name)(**cfg.method.params)
+    from harness.backends.pool import get_backend
+
+    backend = get_backend(cfg.model)
+    method.check(backend)
+    store = GenerationStore(cache / "generations" / f"{_slug(model_identity(cfg.model))}.jsonl")
+    settings = generation_settings(cfg)
+
+    def generate(requests: list[Request], gen) -> list[Generation]:
+        return generate_with_store(
+            backend, requests, gen, store, settings | {"generation": asdict(gen)},
+            batch_size=cfg.model.batch_size, use_cache=cfg.use_cache,
+        )  # fmt: skip
+
+    generations = method.run(task, dataset.examples, prompts, generate, cfg.model.generation)
+    run_dir = run_directory(cfg, task)
+    write_run(run_dir, cfg, dataset, task, prompts, retrieved, generations)
+    return run_dir
+
+
+def make_prompts(task: Task, examples: list[Example], retrieved: dict[str, list[str]], cfg: RunConfig) -> list[str]:
+    """The official prompt per question for its retrieved items (best first), within the budget."""
+    counter = WHITESPACE
+    if cfg.task.max_prompt_tokens is not None and cfg.model.backend != "openai":
+        from harness.embedded import resolve_model_path
+
+        counter = hf_counter(resolve_model_path(cfg.model.path))
+    prompts = []
+    for example in examples:
+        by_id = {item["id"]: item for item in example.profile}
+        items = [by_id[i] for i in retrieved[example.id]]
+        prompts.append(build_prompt(task, example, items, cfg.task.max_prompt_tokens, counter))
+    return prompts
+
+
+def generation_settings(cfg: RunConfig) -> dict[str, Any]:
+    """Everything besides the prompt that changes what the model generates (part of the store key)."""
+    model = cfg.model
+    return {
+        "chat_template_kwargs": model.chat_template_kwargs,
+        "reasoning_parser": model.reasoning_parser,
+        "prompted_reasoning": model.prompted_reasoning,
+        "system_prompt": model.system_prompt,
+        "method": {"name": cfg.method.name, "params": cfg.method.params},
+    }
+
+
+def spec_dict(cfg: RunConfig) -> dict[str, Any]:
+    """The resolved config as plain JSON (caches and output folders excluded: they do not change results)."""
+    data = json.loads(json.dumps(asdict(cfg), default=str))
+    for key in ("runs_dir", "cache_dir", "use_cache"):
+        data.pop(key, None)
+    return data
+
+
+def spec_hash(cfg: RunConfig) -> str:
+    return hashlib.sha256(json.dumps(spec_dict(cfg), sort_keys=True).encode()).hexdigest()[:10]
+
+
+def run_directory(cfg: RunConfig, task: Task) -> Path:
+    """runs_dir/<task>__<model>__<retriever>-k<k>__<method>__<spec hash>: readable and unique."""
+    retriever = cfg.retriever.label or cfg.retriever.name
+    k = f"-k{cfg.retriever.k}" if cfg.retriever.name != "none" else ""
+    name = f"{task.name}__{_slug(cfg.model.name)}__{retriever}{k}__{cfg.method.name}__{spec_hash(cfg)}"
+    return Path(cfg.runs_dir) / name
+
+
+def write_run(
+    run_dir: Path, cfg: RunConfig, dataset: Dataset, task: Task, prompts: list[str],
+    retrieved: dict[str, list[str]], generations: list[Generation],
+) -> None:  # fmt: skip
+    """spec.json, generations.jsonl and the rows rescore needs, then samples and summary."""
+    from harness.provenance import provenance
+
+    spec = {"config": spec_dict(cfg), "model_identity": model_identity(cfg.model), "model_is_reasoning": cfg.model.reasoning,
+            "prompted_reasoning": cfg.model.prompted_reasoning, "data": {"source": dataset.source, "hash": dataset.data_hash},
+            **provenance()}  # fmt: skip
+    write_json_atomic(run_dir / "spec.json", spec)
+    inputs = [
+        {"id": e.id, "prompt": p, "retrieved_ids": retrieved[e.id], "gold": e.gold}
+        for e, p in zip(dataset.examples, prompts, strict=True)
+    ]
+    write_jsonl_atomic(run_dir / "inputs.jsonl", inputs)
+    write_jsonl_atomic(run_dir / "generations.jsonl", (g.to_dict() for g in generations))
+    score_run(run_dir, cfg.bootstrap, cfg.seed)
+
+
+def score_run(run_dir: Path, resamples: int = 1000, seed: int = 0) -> dict[str, Any]:
+    """(Re)build samples.jsonl and summary.json from inputs and generations; no model needed."""
+    spec = json.loads((run_dir / "spec.json").read_text(encoding="utf-8"))
+    config = spec["config"]
+    task = get_task(config["task"]["name"])
+    inputs = read_jsonl(run_dir / "inputs.jsonl")
+    generations = {g["id"]: Generation.from_dict(g) for g in read_jsonl(run_dir / "generations.jsonl")}
+    method = config["method"]["name"]
+    samples = [
+        make_sample(task, row["prompt"], row["retrieved_ids"], row["gold"], generations[row["id"]], method)
+        for row in inputs
+    ]
+    summary = summarize(task, samples, resamples, seed)
+    summary["run"] = run_identity(config, spec)
+    write_jsonl_atomic(run_dir / "samples.jsonl", (s.to_dict() for s in samples))
+    write_json_atomic(run_dir / "summary.json", summary)
+    return summary
+
+
+def run_identity(config: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    """The labels tables group by: model and its type, retriever and k, method, task."""
+    retriever = config["retriever"]
+    return {
+        "task": config["task"]["name"],
+        "model": config["model"]["name"],
+        "model_type": "reasoning" if spec.get("model_is_reasoning") else (
+            "prompted-reasoning" if spec.get("prompted_reasoning") else "general"),
+        "retriever": retriever.get("label") or retriever["name"],
+        "k": retriever["k"] if retriever["name"] != "none" else 0,
+        "method": config["method"]["name"],
+    }  # fmt: skip
+
+
+def load_samples(run_dir: Path) -> list[Sample]:
+    return [Sample.from_dict(row) for row in read_jsonl(run_dir / "samples.jsonl")]
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in text).strip("-")[:80]

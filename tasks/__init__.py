@@ -1,0 +1,1 @@
+"""Task plugins: LaMP_1…LaMP_7 and the bundled sample data (tasks/data/)."""
