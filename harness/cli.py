@@ -7,6 +7,8 @@ Every user-facing error (``ReaperError``) is one line on stderr and exit code 2,
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import json
 import sys
 from collections.abc import Callable
@@ -48,12 +50,19 @@ def build_parser() -> argparse.ArgumentParser:
     _command(sub, "rescore", "rebuild samples and summary of a run directory (no model)", _rescore, _rundir_args)
     _command(sub, "tasks", "list the available tasks (built-in and installed plugins)", _list_tasks, lambda p: None)
     for name, (help_text, module) in EXTRA_COMMANDS.items():
-        _command(sub, name, help_text, _lazy(module, "handle"), _lazy_args(module))
+        if importlib.util.find_spec(module) is not None:
+            _command(sub, name, help_text, _lazy(module, "handle"), _lazy_args(module))
     return parser
 
 
 # Commands of other modules: name -> (help, module with add_arguments(parser) and handle(ns)).
-EXTRA_COMMANDS: dict[str, tuple[str, str]] = {}
+EXTRA_COMMANDS: dict[str, tuple[str, str]] = {
+    "analyze": ("run the failure-mode analyzers over a run directory", "harness.commands.analyze"),
+    "table": ("comparison tables from run directories (markdown, latex, csv)", "harness.commands.table"),
+    "plot": ("plots from run directories (PNG and SVG)", "harness.commands.plot"),
+    "report": ("a self-contained HTML report of run directories", "harness.commands.report"),
+    "export-lm-eval": ("write an lm-evaluation-harness task folder for your data", "harness.commands.export_lm_eval"),
+}
 
 
 def _command(sub, name: str, help_text: str, handler: Callable, add_args: Callable) -> None:
@@ -64,8 +73,6 @@ def _command(sub, name: str, help_text: str, handler: Callable, add_args: Callab
 
 def _lazy(module: str, attr: str) -> Callable:
     def call(ns):
-        import importlib
-
         return getattr(importlib.import_module(module), attr)(ns)
 
     return call
@@ -73,8 +80,6 @@ def _lazy(module: str, attr: str) -> Callable:
 
 def _lazy_args(module: str) -> Callable:
     def add(parser):
-        import importlib
-
         importlib.import_module(module).add_arguments(parser)
 
     return add

@@ -14,8 +14,10 @@ from collections.abc import Callable
 from importlib.metadata import entry_points
 from typing import Any
 
+from harness.errors import ReaperError
 
-class UnknownPluginError(LookupError):
+
+class UnknownPluginError(ReaperError, LookupError):
     """A name that no built-in module, decorator or entry point provides."""
 
 
