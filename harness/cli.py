@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from harness.errors import DataError, ReaperError
+from harness.errors import DataError, ReaperError, one_line
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ns.handler(ns)
     except ReaperError as err:
-        print(f"reaper: error: {err}", file=sys.stderr)
+        print(f"reaper: error: {one_line(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("reaper: interrupted", file=sys.stderr)

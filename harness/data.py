@@ -182,7 +182,7 @@ def _json_list_rows(path: Path) -> Iterator[tuple[Any, str]]:
                 yield row, f"#{index}"
         except ijson.JSONError as err:
             where = f"after record {last_id}" if last_id is not None else "before the first record"
-            raise DataError(path, last_id, "-", f"invalid JSON {where}: {err}") from None
+            raise DataError(path, last_id, "-", f"invalid JSON {where}: {str(err).splitlines()[0]}") from None
 
 
 def _first_char(handle) -> str:

@@ -14,3 +14,8 @@ class DataError(ReaperError):
         self.path, self.record_id, self.field, self.problem = str(path), record_id, field, problem
         rid = "-" if record_id is None else str(record_id)
         super().__init__(f"{self.path}: record {rid}: field {field!r}: {problem}")
+
+
+def one_line(err: BaseException) -> str:
+    """The error as one line: library messages sometimes carry carets and newlines."""
+    return " ".join(str(err).split())

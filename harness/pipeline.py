@@ -18,10 +18,11 @@ from harness.config import RunConfig
 from harness.data import Dataset, load_dataset
 from harness.io import read_jsonl, write_json_atomic, write_jsonl_atomic
 from harness.paths import cache_dir as default_cache_dir
+from harness.progress import note
 from harness.prompts import WHITESPACE, build_prompt, hf_counter
 from harness.registry import METHODS, get_task
 from harness.retrieval import retrieve
-from harness.store import GenerationStore, generate_with_store
+from harness.store import GenerationStore, generate_with_store, generation_settings
 from harness.summary import make_sample, summarize
 from harness.types import Example, Generation, Request, Sample, Task
 
@@ -41,18 +42,28 @@ def run_cell(cfg: RunConfig) -> Path:
     backend = get_backend(cfg.model)
     method.check(backend)
     store = GenerationStore(cache / "generations" / f"{_slug(model_identity(cfg.model))}.jsonl")
-    settings = generation_settings(cfg)
+    method_key = {"method": {"name": cfg.method.name, "params": cfg.method.params}}
 
     def generate(requests: list[Request], gen) -> list[Generation]:
+        settings = generation_settings(cfg.model, gen) | method_key
         return generate_with_store(
-            backend, requests, gen, store, settings | {"generation": asdict(gen)},
-            batch_size=cfg.model.batch_size, use_cache=cfg.use_cache,
+            backend, requests, gen, store, settings, batch_size=cfg.model.batch_size,
+            use_cache=cfg.use_cache, on_batch=_report_batch,
         )  # fmt: skip
 
     generations = method.run(task, dataset.examples, prompts, generate, cfg.model.generation)
     run_dir = run_directory(cfg, task)
     write_run(run_dir, cfg, dataset, task, prompts, retrieved, generations)
+    if cfg.analyze:
+        from harness.analysis import analyze_run
+
+        analyze_run(run_dir)
     return run_dir
+
+
+def _report_batch(batch: list[Generation], done: int, total: int) -> None:
+    failed = sum(g.error is not None for g in batch)
+    note(f"generated {done}/{total}" + (f" ({failed} failed in this batch)" if failed else ""))
 
 
 def make_prompts(task: Task, examples: list[Example], retrieved: dict[str, list[str]], cfg: RunConfig) -> list[str]:
@@ -68,18 +79,6 @@ def make_prompts(task: Task, examples: list[Example], retrieved: dict[str, list[
         items = [by_id[i] for i in retrieved[example.id]]
         prompts.append(build_prompt(task, example, items, cfg.task.max_prompt_tokens, counter))
     return prompts
-
-
-def generation_settings(cfg: RunConfig) -> dict[str, Any]:
-    """Everything besides the prompt that changes what the model generates (part of the store key)."""
-    model = cfg.model
-    return {
-        "chat_template_kwargs": model.chat_template_kwargs,
-        "reasoning_parser": model.reasoning_parser,
-        "prompted_reasoning": model.prompted_reasoning,
-        "system_prompt": model.system_prompt,
-        "method": {"name": cfg.method.name, "params": cfg.method.params},
-    }
 
 
 def spec_dict(cfg: RunConfig) -> dict[str, Any]:

@@ -75,9 +75,10 @@ RETRIEVERS = Registry(
 )
 BACKENDS = Registry(
     "backend",
-    {"vllm": "harness.backends.vllm_backend", "openai": "harness.backends.openai_backend", "hf": "harness.backends.hf_backend"},
+    {"vllm": "harness.backends.vllm_backend", "openai": "harness.backends.openai_backend", "hf": "harness.backends.hf_backend",
+     "canned": "harness.backends.canned"},
 )
-METHODS = Registry("method", {"direct": "harness.methods.direct"})
+METHODS = Registry("method", {"direct": "harness.methods.direct", **{n: "harness.methods.r2p" for n in ("cot", "hrt", "rpi", "srm", "r2p", "r2p_no_hrt", "r2p_no_rpi", "r2p_no_srm")}})
 ANALYZERS = Registry("analyzer", {})
 
 

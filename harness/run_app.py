@@ -13,10 +13,11 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from harness.config import RunConfig, register_configs
-from harness.errors import ReaperError
+from harness.errors import ReaperError, one_line
 
 log = logging.getLogger("reaper")
 register_configs()
+CELLS = {"done": 0}
 
 
 @hydra.main(version_base="1.3", config_path="pkg://hydra_conf", config_name="config")
@@ -28,8 +29,9 @@ def _run(cfg: DictConfig) -> str | None:
     try:
         run_dir = run_cell(run_cfg)
     except ReaperError as err:
-        print(f"reaper: error: {err}", file=sys.stderr)
+        print(f"reaper: error: {one_line(err)}", file=sys.stderr)
         sys.exit(2)
+    CELLS["done"] += 1
     print(f"run: {run_dir}", file=sys.stderr)
     return str(run_dir)
 
@@ -43,4 +45,16 @@ def hydra_entry(overrides: list[str]) -> int:
         from harness.backends.pool import close_backend
 
         close_backend()
+    report_grid_counters()
     return 0
+
+
+def report_grid_counters() -> None:
+    """One line a grid's cost can be checked with: model loads and retrievals actually computed."""
+    from harness.backends.pool import LOAD_COUNT
+    from harness.progress import note
+    from harness.retrieval import RETRIEVAL_STATS
+
+    note(f"cells: {CELLS['done']}, model loads: {LOAD_COUNT['loads']}, retrievals computed: "
+         f"{RETRIEVAL_STATS['computed']} (disk cache hits {RETRIEVAL_STATS['disk_hits']}, "
+         f"memo hits {RETRIEVAL_STATS['memo_hits']})")  # fmt: skip

@@ -1,0 +1,239 @@
+"""The HTML report and plots: self-contained, escaped, and working in a real headless Chromium."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rundirs import INJECTED, PAYLOAD_ANSWER, PAYLOAD_TRACE, make_runs
+
+from harness.cli import main
+from harness.report import build_report, fill, json_for_html
+from harness.tables import find_runs
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOT = Path(tempfile.gettempdir()) / "reaper_report.png"
+
+
+@pytest.fixture(scope="module")
+def runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_runs(tmp_path_factory.mktemp("runs"))
+
+
+@pytest.fixture(scope="module")
+def report(runs_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_report(runs_dir, tmp_path_factory.mktemp("report") / "report.html", per_run=0, warn=lambda _m: None)
+
+
+def test_json_for_html_is_inert_and_lossless() -> None:
+    data = {"a": "</script><script>alert(1)</script> & <!-- x -->", "b": ["\u2028", "ü"]}
+    text = json_for_html(data)
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == data
+
+
+def test_fill_never_rescans_inserted_text() -> None:
+    assert fill("@@A@@|@@B@@", {"A": "@@B@@", "B": "x"}) == "@@B@@|x"
+
+
+def test_report_is_self_contained_and_escaped(report: Path) -> None:
+    page = report.read_text(encoding="utf-8")
+    assert page.count("<script") == 2  # the JSON data block and the report's own script, nothing injected
+    assert (
+        "window.pwned" in page and "<script>window.pwned" not in page and "onerror=" not in page.split("sample-data")[0]
+    )
+    assert "\\u003cscript\\u003ewindow.pwned=1" in page
+    for marker in ('data-table="lrm-vs-llm"', 'data-table="paired"', 'data-table="methods"',
+                   'data-table="ablation"', 'data-table="tokens"', 'data-table="failures"'):  # fmt: skip
+        assert marker in page
+    assert "http://" not in page and "https://" not in page  # nothing to fetch
+    assert 'src="data:image/svg+xml;base64,' in page
+
+
+def test_report_cli_prints_the_path(runs_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "r" / "report.html"
+    assert main(["report", str(runs_dir), "--out", str(out), "--samples-per-run", "3"]) == 0
+    assert capsys.readouterr().out.strip().endswith(str(out))
+    page = out.read_text(encoding="utf-8")
+    runs = find_runs(runs_dir, warn=lambda _m: None)
+    assert f"{3 * len(runs)} of {12 * len(runs)} samples embedded" in page
+
+
+def test_plot_command_writes_png_and_svg(runs_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plot", str(runs_dir), "--out", str(tmp_path)]) == 0
+    names = {p.name for p in tmp_path.iterdir()}
+    for stem in ("metric_vs_k_LaMP_4", "tokens_vs_score", "failure_rates"):
+        assert {f"{stem}.png", f"{stem}.svg"} <= names
+    assert (tmp_path / "tokens_vs_score.png").read_bytes().startswith(b"\x89PNG")
+    assert "<svg" in (tmp_path / "failure_rates.svg").read_text()
+    assert str(tmp_path / "failure_rates.svg") in capsys.readouterr().out
+
+
+# --- headless Chromium over the DevTools protocol ---------------------------------------------
+
+
+def _chromium() -> str:
+    """The Debian chromium binary, installed with apt-get when missing (skipped only without apt)."""
+    if os.path.exists(CHROMIUM):
+        return CHROMIUM
+    apt = shutil.which("apt-get")
+    if apt is None:
+        pytest.skip("chromium is not installed and apt-get is unavailable to install it")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run([apt, "update"], check=True, env=env, capture_output=True, timeout=600)
+    subprocess.run([apt, "install", "-y", "chromium"], check=True, env=env, capture_output=True, timeout=1200)
+    return CHROMIUM
+
+
+class DevTools:
+    """A minimal CDP client: one page target, commands by id, events kept for inspection."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.events: list[dict[str, Any]] = []
+        self.next_id = 0
+
+    def send(self, method: str, **params: Any) -> dict[str, Any]:
+        self.next_id += 1
+        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.ws.recv(timeout=30))
+            if message.get("id") == self.next_id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+            self.events.append(message)
+
+    def wait_for(self, event: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while not any(e.get("method") == event for e in self.events):
+            self.events.append(json.loads(self.ws.recv(timeout=max(0.1, deadline - time.monotonic()))))
+
+    def js(self, expression: str) -> Any:
+        result = self.send("Runtime.evaluate", expression=expression, returnByValue=True)
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
+        return result["result"].get("value")
+
+    def errors(self) -> list[dict[str, Any]]:
+        """Console errors, uncaught exceptions and error log entries (CSP violations included)."""
+        out = []
+        for e in self.events:
+            method, params = e.get("method"), e.get("params", {})
+            if method == "Runtime.exceptionThrown" or (
+                method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert")
+            ):
+                out.append(e)
+            if method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
+                out.append(e)
+        return out
+
+
+@pytest.fixture(scope="module")
+def page(report: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevTools]:
+    from websockets.sync.client import connect
+
+    binary = _chromium()
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={profile}", "--remote-debugging-port=0", "--window-size=1400,1000", "about:blank"]  # fmt: skip
+    proc = subprocess.Popen([binary, *flags], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        port_file, deadline = profile / "DevToolsActivePort", time.monotonic() + 60
+        while not (port_file.exists() and port_file.read_text().count("\n") >= 1):
+            if time.monotonic() > deadline or proc.poll() is not None:
+                pytest.fail("chromium did not start its DevTools endpoint")
+            time.sleep(0.1)
+        port = port_file.read_text().split()[0]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as response:
+            targets = json.load(response)
+        url = next(t for t in targets if t["type"] == "page")["webSocketDebuggerUrl"]
+        with connect(url, max_size=None, open_timeout=30) as ws:
+            tools = DevTools(ws)
+            for domain in ("Runtime", "Log", "Page", "Network"):
+                tools.send(f"{domain}.enable")
+            tools.send("Page.navigate", url=report.as_uri())
+            tools.wait_for("Page.loadEventFired")
+            yield tools
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _set_filters(page: DevTools, **values: str) -> int:
+    """Select filter values the way a user does (change events) and return the number of cards shown."""
+    for name in ("task", "model", "setting", "method", "tag"):
+        value = json.dumps(values.get(name, ""))
+        page.js(f"(() => {{ const s = document.getElementById('filter-{name}'); s.value = {value};"
+                f" s.dispatchEvent(new Event('change')); }})()")  # fmt: skip
+    return page.js("document.querySelectorAll('#samples article.sample').length")
+
+
+@pytest.mark.browser
+def test_page_loads_without_errors_or_network(page: DevTools) -> None:
+    assert page.js("document.readyState") == "complete"
+    assert page.errors() == []
+    urls = [e["params"]["request"]["url"] for e in page.events if e.get("method") == "Network.requestWillBeSent"]
+    assert urls and all(u.startswith(("file:", "data:")) for u in urls), urls
+
+
+@pytest.mark.browser
+def test_t1_table_is_rendered(page: DevTools, runs_dir: Path) -> None:
+    rows = page.js("Array.from(document.querySelectorAll('table[data-table=\"lrm-vs-llm\"] tbody tr'))"
+                   ".map(tr => Array.from(tr.children).map(c => c.textContent))")  # fmt: skip
+    heads = page.js("Array.from(document.querySelectorAll('table[data-table=\"lrm-vs-llm\"] thead tr'))"
+                    ".map(tr => Array.from(tr.children).map(c => [c.textContent, c.colSpan]))")  # fmt: skip
+    columns = [name for name, span in heads[-1] if span == 1][2:]  # settings under the task/metric headers
+    models = [name for name, span in heads[1][1:] for _ in range(span)]
+    col = next(i for i, (m, s) in enumerate(zip(models, columns, strict=True)) if m == "qwq" and s == "bm25 k=1")
+    summary = json.loads(next(runs_dir.glob("LaMP_4__qwq__bm25-k1__direct__*/summary.json")).read_text())
+    row = next(r for r in rows if r[:2] == ["LaMP_4", "ROUGE-1 ↑"])
+    assert row[2 + col] == f"{summary['metrics']['rouge-1']['value']:.4f}"
+    assert "—" in [c for r in rows for c in r]
+
+
+@pytest.mark.browser
+def test_model_filter_shows_only_that_model(page: DevTools, runs_dir: Path) -> None:
+    total = page.js("JSON.parse(document.getElementById('sample-data').textContent).samples.length")
+    llama_runs = [r for r in find_runs(runs_dir, warn=lambda _m: None) if r.model == "llama"]
+    shown = _set_filters(page, model="llama")
+    assert page.js("document.getElementById('count').textContent").startswith(f"{12 * len(llama_runs)} of {total}")
+    models = page.js("Array.from(document.querySelectorAll('#samples article.sample')).map(a => a.dataset.model)")
+    assert shown == min(50, 12 * len(llama_runs)) and set(models) == {"llama"}
+    assert _set_filters(page, model="llama", task="LaMP_4", setting="bm25 k=1", method="direct") == 12
+    assert _set_filters(page, model="llama", tag="misaligned_format") > 0
+    tags = page.js("Array.from(document.querySelectorAll('#samples article.sample')).map(a => a.textContent)")
+    assert all("misaligned_format" in t for t in tags)
+    assert _set_filters(page) == 50  # reset: the first page of everything
+
+
+@pytest.mark.browser
+def test_injected_script_did_not_run_and_shows_as_text(page: DevTools) -> None:
+    task, model, retriever, k = INJECTED
+    _set_filters(page, task=task, model=model, setting=f"{retriever} k={k}", method="direct")
+    assert page.js("document.title") == "reaper report"
+    assert page.js("typeof window.pwned") == "undefined"
+    assert page.js("document.scripts.length") == 2
+    assert page.js("document.querySelectorAll('#samples img, #samples script').length") == 0
+    first = "document.querySelector('#samples article.sample')"
+    page.js(f"{first}.querySelectorAll('details').forEach(d => d.open = true)")
+    text = page.js(f"{first}.textContent")
+    assert PAYLOAD_ANSWER in text and PAYLOAD_TRACE in text
+    page.js("document.getElementById('browser').scrollIntoView()")
+    shot = page.send("Page.captureScreenshot", format="png")
+    SCREENSHOT.write_bytes(base64.b64decode(shot["data"]))
+    assert page.errors() == []
