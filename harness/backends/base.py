@@ -14,7 +14,8 @@ PROMPTED_REASONING_INSTRUCTION = (
 
 def model_identity(model: ModelConfig) -> str:
     """The identity that keys stored generations: backend, path or name, and revision."""
-    return f"{model.backend}:{model.path}@{model.revision or 'default'}"
+    where = f"[{model.api.base_url}]" if model.backend == "openai" else ""  # one name, many servers
+    return f"{model.backend}:{model.path}{where}@{model.revision or 'default'}"
 
 
 def chat_messages(request: Request, model: ModelConfig) -> list[dict[str, str]]:
@@ -72,6 +73,8 @@ def build_generation(
         finish_reason=finish_reason,
     )
     reasoning_tokens = count_tokens(split.reasoning) if split.reasoning and count_tokens else None
+    if split.reasoning == "":  # an empty trace (<think>\n\n</think>) has 0 tokens, not an unknown count
+        reasoning_tokens = 0
     answer_tokens = count_tokens(split.answer) if split.answer and count_tokens else None
     if count_tokens is None and completion_tokens is not None:
         answer_tokens = completion_tokens if split.reasoning is None else None

@@ -1,0 +1,153 @@
+"""Retrieval for a whole task: question id -> retrieved profile item ids, cached on disk and in memory.
+
+Retrieval is deterministic given (task, data, retriever spec), so its result is cached under
+``cache_dir/retrieval/<key>.json``, the key hashing the task name, the data hash and the spec as
+canonical JSON (k included, the display ``label`` excluded). Files are written to a temporary
+name and moved into place, so an interrupted run never leaves a half-written cache. An in-process
+memo lets a grid that reuses one retrieval across models and methods compute it once. The
+retriever itself (and for dense retrieval the model) is built only on a miss.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from harness.errors import DataError, ReaperError
+from harness.progress import progress
+from harness.registry import RETRIEVERS
+
+if TYPE_CHECKING:
+    from harness.config import RetrieverConfig
+    from harness.types import Example, Task
+
+CACHE_VERSION = 1  # bump when a built-in retriever changes its rankings
+RETRIEVAL_STATS = {"computed": 0, "disk_hits": 0, "memo_hits": 0}  # counters for tests and logs
+_MEMO: dict[str, dict[str, list[str]]] = {}
+
+
+def spec_dict(spec: Any) -> dict[str, Any]:
+    """A retriever spec (dataclass, OmegaConf node or mapping) as a plain dict."""
+    if dataclasses.is_dataclass(spec) and not isinstance(spec, type):
+        return dataclasses.asdict(spec)
+    if not isinstance(spec, Mapping):
+        from omegaconf import OmegaConf
+
+        return OmegaConf.to_container(spec, resolve=True)  # type: ignore[return-value]
+    return dict(spec)
+
+
+def cache_key(task_name: str, data_hash: str, spec: Any) -> str:
+    """Hash of what determines a retrieval; the display label is left out."""
+    fields = {k: v for k, v in spec_dict(spec).items() if k != "label"}
+    canonical = json.dumps(
+        {"v": CACHE_VERSION, "task": task_name, "data": data_hash, "retriever": fields}, sort_keys=True
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def clear_memo() -> None:
+    """Forget in-process results (the disk cache stays)."""
+    _MEMO.clear()
+
+
+def retrieve(
+    task: Task,
+    examples: list[Example],
+    spec: RetrieverConfig,
+    cache_dir: Path,
+    data_hash: str,
+    source: str = "<data>",
+    use_cache: bool = True,
+) -> dict[str, list[str]]:
+    """Question id -> ids of the retrieved profile items (best first, at most ``spec.k``).
+
+    ``use_cache=False`` recomputes without reading the memo or the disk cache (and refreshes both).
+    """
+    if spec.name == "none" or spec.k <= 0:
+        return {ex.id: [] for ex in examples}
+    key = cache_key(task.name, data_hash, spec)
+    found = _covering(_MEMO.get(key), examples) if use_cache else None
+    if found is not None:
+        RETRIEVAL_STATS["memo_hits"] += 1
+        return found
+    path = Path(cache_dir) / "retrieval" / f"{key}.json"
+    found = _covering(_read(path), examples) if use_cache else None
+    if found is not None:
+        RETRIEVAL_STATS["disk_hits"] += 1
+        _MEMO[key] = found
+        return found
+    result = _compute(task, examples, spec, Path(cache_dir), source)
+    RETRIEVAL_STATS["computed"] += 1
+    _write(path, {"task": task.name, "data": data_hash, "retriever": spec_dict(spec), "results": result})
+    _MEMO[key] = result
+    return dict(result)
+
+
+def _compute(task: Task, examples: list[Example], spec: Any, cache_dir: Path, source: str) -> dict[str, list[str]]:
+    retriever = RETRIEVERS.get(spec.name)(spec, cache_dir)
+    prepare = getattr(retriever, "prepare", None)
+    prepared = None
+    if prepare is not None:  # e.g. dense: embed every distinct text in large batches first
+        prepared = [(_query(task, ex, source), _texts(task, ex, source)) for ex in examples]
+        prepare([text for query, texts in prepared for text in (query, *texts)])
+    result: dict[str, list[str]] = {}
+    bar = progress(examples, total=len(examples), desc=f"retrieval {task.name} {spec.label or spec.name}")
+    for n, ex in enumerate(bar):
+        query, texts = prepared[n] if prepared is not None else (_query(task, ex, source), _texts(task, ex, source))
+        try:
+            ranked = retriever.rank(query, ex.profile, texts, spec.k)
+        except DataError:
+            raise
+        except ReaperError as err:
+            raise DataError(source, ex.id, getattr(err, "field", "profile"), str(err)) from err
+        result[ex.id] = [str(ex.profile[i]["id"]) for i in ranked[: spec.k]]
+    return result
+
+
+def _query(task: Task, ex: Example, source: str) -> str:
+    try:
+        return task.query(ex)
+    except DataError:
+        raise
+    except ReaperError as err:
+        raise DataError(source, ex.id, "input", str(err)) from err
+
+
+def _texts(task: Task, ex: Example, source: str) -> list[str]:
+    texts = []
+    for i, item in enumerate(ex.profile):
+        try:
+            texts.append(task.item_text(item))
+        except KeyError as err:
+            raise DataError(source, ex.id, f"profile[{i}].{err.args[0]}", "missing (needed for retrieval)") from err
+    return texts
+
+
+def _covering(stored: dict[str, list[str]] | None, examples: list[Example]) -> dict[str, list[str]] | None:
+    """The stored results for these examples, or None if any is missing (e.g. a larger limit)."""
+    if stored is None or any(ex.id not in stored for ex in examples):
+        return None
+    return {ex.id: stored[ex.id] for ex in examples}
+
+
+def _read(path: Path) -> dict[str, list[str]] | None:
+    try:
+        with path.open(encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return data.get("results") if isinstance(data, dict) else None
+
+
+def _write(path: Path, content: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        json.dump(content, f, separators=(",", ":"))
+    os.replace(tmp, path)

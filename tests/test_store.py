@@ -1,0 +1,224 @@
+"""The generation store: keys separate models and settings, reruns skip finished work, kill -9 loses nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from harness.config import GenerationConfig, ModelConfig
+from harness.store import GenerationStore, generate_with_store, generation_settings
+from harness.types import Generation, Request
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class FakeBackend:
+    """Echoes the prompt; records every request it was asked to generate (a unit-test double)."""
+
+    name = "fake"
+
+    def __init__(self, model_id: str = "fake:model@default", fail: set[str] | None = None) -> None:
+        self.model_id = model_id
+        self.calls: list[list[str]] = []
+        self.fail = fail or set()
+
+    def generate(self, requests: list[Request], gen: GenerationConfig) -> list[Generation]:
+        self.calls.append([r.id for r in requests])
+        return [
+            Generation(id=r.id, error="boom")
+            if r.id in self.fail
+            else Generation(id=r.id, raw_text=r.messages[0]["content"], answer="a")
+            for r in requests
+        ]
+
+    def close(self) -> None:
+        pass
+
+
+def _requests(n: int) -> list[Request]:
+    return [Request(id=f"q{i}", messages=[{"role": "user", "content": f"prompt {i}"}]) for i in range(n)]
+
+
+def _settings(model: ModelConfig | None = None) -> dict:
+    return generation_settings(model or ModelConfig())
+
+
+def test_key_changes_with_model_identity_settings_and_content() -> None:
+    request = _requests(1)[0]
+    base = GenerationStore.key("vllm:A@default", _settings(), request)
+    assert base == GenerationStore.key("vllm:A@default", _settings(), request)
+    assert base != GenerationStore.key("vllm:B@default", _settings(), request)
+    assert base != GenerationStore.key("vllm:A@rev2", _settings(), request)
+
+    keys = {base}
+    changed_gen = {
+        "max_new_tokens": 100,
+        "temperature": 0.7,
+        "top_p": 0.9,
+        "top_k": 20,
+        "min_p": 0.05,
+        "seed": 1,
+        "stop": ["\n"],
+    }
+    assert set(changed_gen) == {f.name for f in dataclasses.fields(GenerationConfig)}
+    for name, value in changed_gen.items():
+        model = ModelConfig(generation=dataclasses.replace(GenerationConfig(), **{name: value}))
+        keys.add(GenerationStore.key("vllm:A@default", _settings(model), request))
+    for change in (
+        {"chat_template_kwargs": {"enable_thinking": False}},
+        {"reasoning_parser": "deepseek_r1"},
+        {"prompted_reasoning": True},
+        {"system_prompt": "be brief"},
+        {"engine": {"dtype": "float32"}},
+    ):
+        keys.add(GenerationStore.key("vllm:A@default", _settings(ModelConfig(**change)), request))
+    for other in (
+        Request(id="q0", messages=[{"role": "user", "content": "prompt 0 "}]),
+        Request(id="q0", messages=request.messages, continue_final_message=True),
+        Request(id="q0", raw_prompt="prompt 0"),
+    ):
+        keys.add(GenerationStore.key("vllm:A@default", _settings(), other))
+    assert len(keys) == 1 + len(changed_gen) + 5 + 3
+
+    # The id is not content, and 0 vs 0.0 is the same setting.
+    assert base == GenerationStore.key("vllm:A@default", _settings(), dataclasses.replace(request, id="other"))
+    integral = ModelConfig(generation=GenerationConfig(temperature=0))
+    assert base == GenerationStore.key("vllm:A@default", _settings(integral), request)
+
+
+def test_model_a_output_never_served_for_model_b(tmp_path: Path) -> None:
+    store = GenerationStore(tmp_path / "g.jsonl")
+    a, b = FakeBackend("vllm:A@default"), FakeBackend("vllm:B@default")
+    requests, gen = _requests(3), GenerationConfig()
+    generate_with_store(a, requests, gen, store, _settings(), batch_size=2)
+    generate_with_store(b, requests, gen, store, _settings(), batch_size=2)
+    assert a.calls == [["q0", "q1"], ["q2"]] and b.calls == [["q0", "q1"], ["q2"]]
+    assert len(store) == 6
+
+
+def test_rerun_skips_finished_and_retries_failed(tmp_path: Path) -> None:
+    path, gen, requests = tmp_path / "g.jsonl", GenerationConfig(), _requests(5)
+    first = FakeBackend(fail={"q3"})
+    out = generate_with_store(first, requests, gen, GenerationStore(path), _settings(), batch_size=2)
+    assert [g.id for g in out] == [r.id for r in requests]
+    assert out[3].error == "boom" and out[4].error is None
+
+    batches: list[tuple[int, int]] = []
+    second = FakeBackend()
+    out = generate_with_store(
+        second,
+        requests,
+        gen,
+        GenerationStore(path),
+        _settings(),
+        batch_size=2,
+        on_batch=lambda batch, done, total: batches.append((done, total)),
+    )
+    assert second.calls == [["q3"]] and batches == [(1, 1)]
+    assert [g.id for g in out] == [r.id for r in requests] and all(g.error is None for g in out)
+
+    third = FakeBackend()
+    generate_with_store(third, requests, gen, GenerationStore(path), _settings(), batch_size=2, use_cache=False)
+    assert third.calls == [["q0", "q1"], ["q2", "q3"], ["q4"]]
+    assert len(GenerationStore(path)) == 5
+
+
+def test_identical_requests_generate_once_and_keep_their_ids(tmp_path: Path) -> None:
+    store, backend = GenerationStore(tmp_path / "g.jsonl"), FakeBackend()
+    same = [{"role": "user", "content": "same"}]
+    requests = [Request(id="x", messages=same), Request(id="y", messages=same)]
+    out = generate_with_store(backend, requests, GenerationConfig(), store, _settings(), batch_size=8)
+    assert backend.calls == [["x"]] and [g.id for g in out] == ["x", "y"]
+
+
+def test_torn_trailing_line_is_ignored_and_next_append_starts_fresh(tmp_path: Path) -> None:
+    path = tmp_path / "g.jsonl"
+    store = GenerationStore(path)
+    store.put_many([("k1", Generation(id="a", answer="1")), ("k2", Generation(id="b", answer="2"))])
+    store.put("k1", Generation(id="a", answer="1b"))  # duplicates: last wins
+    store.put("k3", Generation(id="c", error="timeout"))  # failed ones never count as finished
+    with open(path, "ab") as handle:
+        handle.write(b'{"v": 1, "key": "k4", "generation": {"id": "d", "ans')
+
+    reloaded = GenerationStore(path)
+    assert reloaded.get("k1").answer == "1b" and reloaded.get("k2").answer == "2"
+    assert reloaded.get("k3") is None and reloaded.get("k4") is None and reloaded.torn_lines == 1
+    reloaded.put("k5", Generation(id="e", answer="5"))
+    lines = path.read_text().splitlines()
+    assert lines[-1].startswith('{"v": 1, "key": "k5"') and lines[-2].endswith('"ans')
+    assert GenerationStore(path).get("k5").answer == "5"
+
+
+KILL_SCRIPT = textwrap.dedent(
+    """
+    import sys, time
+    from harness.config import GenerationConfig, ModelConfig
+    from harness.store import GenerationStore, generate_with_store, generation_settings
+    from harness.types import Generation, Request
+
+    class SlowBackend:
+        name, model_id = "slow", "slow:model@default"
+        def generate(self, requests, gen):
+            time.sleep(0.15)
+            return [Generation(id=r.id, raw_text=r.id, answer=r.id) for r in requests]
+        def close(self):
+            pass
+
+    requests = [Request(id=f"q{i}", messages=[{"role": "user", "content": f"q{i}"}]) for i in range(40)]
+    report = lambda batch, done, total: print("stored", ",".join(g.id for g in batch), flush=True)
+    generate_with_store(SlowBackend(), requests, GenerationConfig(), GenerationStore(sys.argv[1]),
+                        generation_settings(ModelConfig()), batch_size=3, on_batch=report)
+    print("finished", flush=True)
+    """
+)
+
+
+def test_kill_9_mid_run_then_resume_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    path, script = tmp_path / "g.jsonl", tmp_path / "run.py"
+    script.write_text(KILL_SCRIPT)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(path)], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT
+    )
+    stored_before_kill: list[str] = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("stored"):
+            stored_before_kill += line.split()[1].split(",")
+        if len(stored_before_kill) >= 12:
+            break
+    time.sleep(0.07)  # land the kill inside the next batch's generation
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+
+    store = GenerationStore(path)
+    finished = len(store)
+    assert 12 <= finished < 40
+    backend = FakeBackend("slow:model@default")
+    requests = [Request(id=f"q{i}", messages=[{"role": "user", "content": f"q{i}"}]) for i in range(40)]
+    out = generate_with_store(
+        backend, requests, GenerationConfig(), store, generation_settings(ModelConfig()), batch_size=3
+    )
+
+    regenerated = [i for call in backend.calls for i in call]
+    assert not set(regenerated) & set(stored_before_kill), "batches stored before the kill were regenerated"
+    assert len(regenerated) == len(set(regenerated)) == 40 - finished
+    assert [g.id for g in out] == [r.id for r in requests] and all(g.error is None for g in out)
+    ids = [json.loads(line)["generation"]["id"] for line in path.read_text().splitlines() if _complete(line)]
+    assert sorted(ids) == sorted(r.id for r in requests), "each id stored exactly once"
+
+
+def _complete(line: str) -> bool:
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
