@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.backends.base import model_identity
+from harness.backends.pool import get_backend
 from harness.config import RunConfig
 from harness.data import Dataset, load_dataset
 from harness.io import read_jsonl, write_json_atomic, write_jsonl_atomic
@@ -33,19 +34,16 @@ def run_cell(cfg: RunConfig) -> Path:
     """Run one cell end to end and return its run directory."""
     task = get_task(cfg.task.name)
     cache = Path(cfg.cache_dir).expanduser() if cfg.cache_dir else default_cache_dir()
+    backend = get_backend(cfg.model)
+    method = METHODS.get(cfg.method.name)(**cfg.method.params)
+    method.check(backend)  # an unsupported method fails here, before any work
     dataset = load_dataset(task, cfg.task.questions, cfg.task.outputs, cfg.task.limit)
     retrieved = retrieve(task, dataset.examples, cfg.retriever, cache, dataset.data_hash, dataset.source)
     prompts = make_prompts(task, dataset.examples, retrieved, cfg)
-    method = METHODS.get(cfg.method.name)(**cfg.method.params)
-    from harness.backends.pool import get_backend
-
-    backend = get_backend(cfg.model)
-    method.check(backend)
     store = GenerationStore(cache / "generations" / f"{_slug(model_identity(cfg.model))}.jsonl")
-    method_key = {"method": {"name": cfg.method.name, "params": cfg.method.params}}
 
     def generate(requests: list[Request], gen) -> list[Generation]:
-        settings = generation_settings(cfg.model, gen) | method_key
+        settings = generation_settings(cfg.model, gen)  # the request itself is keyed by the store
         return generate_with_store(
             backend, requests, gen, store, settings, batch_size=cfg.model.batch_size,
             use_cache=cfg.use_cache, on_batch=_report_batch,

@@ -2,6 +2,8 @@
 
 Only one model is held at a time (GPU memory): asking for another closes the current one. The
 sweep presets order the model as the outermost grid axis, so each model is loaded exactly once.
+Loading is lazy: a cell whose generations are all in the store never starts the engine, which is
+what makes a rerun of a finished grid take seconds instead of an engine start per model.
 """
 
 from __future__ import annotations
@@ -9,13 +11,67 @@ from __future__ import annotations
 import atexit
 import json
 from dataclasses import asdict
+from typing import Any
 
-from harness.config import ModelConfig
+from harness.backends.base import model_identity
+from harness.config import GenerationConfig, ModelConfig
 from harness.registry import BACKENDS
-from harness.types import Backend
+from harness.types import Backend, Generation, Request
 
 LOAD_COUNT = {"loads": 0}
-_current: dict[str, tuple[str, Backend]] = {}
+_current: dict[str, tuple[str, LazyBackend]] = {}
+
+
+class LazyBackend:
+    """A backend that builds the real one on first use (generate or any attribute it lacks)."""
+
+    def __init__(self, model: ModelConfig) -> None:
+        self.model = model
+        self.name = model.backend
+        self.model_id = model_identity(model)
+        self._factory = BACKENDS.get(model.backend)  # fails fast on an unknown backend name
+        _check_local_path(model)
+        self._real: Backend | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._real is not None
+
+    def real(self) -> Backend:
+        """The loaded backend (loading it now if needed)."""
+        if self._real is None:
+            from harness.progress import note
+
+            note(f"loading {self.model_id}")
+            self._real = self._factory(self.model)
+            LOAD_COUNT["loads"] += 1
+        self._real.model = self.model  # type: ignore[attr-defined]
+        return self._real
+
+    def generate(self, requests: list[Request], gen: GenerationConfig) -> list[Generation]:
+        return self.real().generate(requests, gen)
+
+    def close(self) -> None:
+        if self._real is not None:
+            self._real.close()
+            self._real = None
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        declared = getattr(self._factory, attr, None)  # class-level capabilities need no load
+        return declared if declared is not None and not callable(declared) else getattr(self.real(), attr)
+
+
+def _check_local_path(model: ModelConfig) -> None:
+    """A local model path that does not exist fails before any retrieval or output, in one line."""
+    if model.backend in ("vllm", "hf") and model.path.startswith(("/", ".", "~")):
+        from pathlib import Path
+
+        from harness.errors import ReaperError
+
+        if not Path(model.path).expanduser().exists():
+            raise ReaperError(f"model path {model.path!r} does not exist")
 
 
 def _load_key(model: ModelConfig) -> str:
@@ -24,17 +80,15 @@ def _load_key(model: ModelConfig) -> str:
     return json.dumps(fields, sort_keys=True, default=str)
 
 
-def get_backend(model: ModelConfig) -> Backend:
-    """The backend for ``model``, reusing the loaded one when the identity and engine match."""
+def get_backend(model: ModelConfig) -> LazyBackend:
+    """The backend for ``model``, reusing the held one when the identity and engine match."""
     key = _load_key(model)
     held = _current.get("backend")
     if held and held[0] == key:
-        backend = held[1]
-        backend.model = model  # sampling-level settings (parser, prompted reasoning) may differ per cell
-        return backend
+        held[1].model = model  # sampling-level settings (parser, prompted reasoning) may differ per cell
+        return held[1]
     close_backend()
-    backend = BACKENDS.get(model.backend)(model)
-    LOAD_COUNT["loads"] += 1
+    backend = LazyBackend(model)
     _current["backend"] = (key, backend)
     return backend
 
