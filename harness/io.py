@@ -10,15 +10,20 @@ from pathlib import Path
 from typing import Any
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename over the target."""
+def write_text_atomic(path: Path, text: str, durable: bool = True) -> None:
+    """Write to a temporary file in the same folder, fsync (when ``durable``), then rename over the target.
+
+    Files rebuilt from others (samples, per-run copies of stored generations) skip the fsync: the
+    rename alone keeps them all-or-nothing, and the store holds the durable copy.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are meant to be shared
         os.replace(tmp, path)
     except BaseException:
@@ -26,12 +31,12 @@ def write_text_atomic(path: Path, text: str) -> None:
         raise
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+def write_json_atomic(path: Path, data: Any, durable: bool = True) -> None:
+    write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n", durable)
 
 
-def write_jsonl_atomic(path: Path, rows: Iterable[dict[str, Any]]) -> None:
-    write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+def write_jsonl_atomic(path: Path, rows: Iterable[dict[str, Any]], durable: bool = True) -> None:
+    write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), durable)
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:

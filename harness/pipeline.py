@@ -40,7 +40,7 @@ def run_cell(cfg: RunConfig) -> Path:
     dataset = load_dataset(task, cfg.task.questions, cfg.task.outputs, cfg.task.limit)
     retrieved = retrieve(task, dataset.examples, cfg.retriever, cache, dataset.data_hash, dataset.source)
     prompts = make_prompts(task, dataset.examples, retrieved, cfg)
-    store = GenerationStore(cache / "generations" / f"{_slug(model_identity(cfg.model))}.jsonl")
+    store = open_store(cache / "generations" / f"{_slug(model_identity(cfg.model))}.jsonl")
 
     def generate(requests: list[Request], gen) -> list[Generation]:
         settings = generation_settings(cfg.model, gen)  # the request itself is keyed by the store
@@ -57,6 +57,16 @@ def run_cell(cfg: RunConfig) -> Path:
 
         analyze_run(run_dir)
     return run_dir
+
+
+_STORES: dict[Path, GenerationStore] = {}
+
+
+def open_store(path: Path) -> GenerationStore:
+    """One in-memory index per store file and process: a grid's cells do not re-read it."""
+    if path not in _STORES:
+        _STORES[path] = GenerationStore(path)
+    return _STORES[path]
 
 
 def _report_batch(batch: list[Generation], done: int, total: int) -> None:
@@ -109,13 +119,13 @@ def write_run(
     spec = {"config": spec_dict(cfg), "model_identity": model_identity(cfg.model), "model_is_reasoning": cfg.model.reasoning,
             "prompted_reasoning": cfg.model.prompted_reasoning, "data": {"source": dataset.source, "hash": dataset.data_hash},
             **provenance()}  # fmt: skip
-    write_json_atomic(run_dir / "spec.json", spec)
+    write_json_atomic(run_dir / "spec.json", spec, durable=False)
     inputs = [
         {"id": e.id, "prompt": p, "retrieved_ids": retrieved[e.id], "gold": e.gold}
         for e, p in zip(dataset.examples, prompts, strict=True)
     ]
-    write_jsonl_atomic(run_dir / "inputs.jsonl", inputs)
-    write_jsonl_atomic(run_dir / "generations.jsonl", (g.to_dict() for g in generations))
+    write_jsonl_atomic(run_dir / "inputs.jsonl", inputs, durable=False)
+    write_jsonl_atomic(run_dir / "generations.jsonl", (g.to_dict() for g in generations), durable=False)
     score_run(run_dir, cfg.bootstrap, cfg.seed)
 
 
@@ -133,7 +143,7 @@ def score_run(run_dir: Path, resamples: int = 1000, seed: int = 0) -> dict[str, 
     ]
     summary = summarize(task, samples, resamples, seed)
     summary["run"] = run_identity(config, spec)
-    write_jsonl_atomic(run_dir / "samples.jsonl", (s.to_dict() for s in samples))
+    write_jsonl_atomic(run_dir / "samples.jsonl", (s.to_dict() for s in samples), durable=False)
     write_json_atomic(run_dir / "summary.json", summary)
     return summary
 

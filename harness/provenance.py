@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import subprocess
+from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -34,5 +35,7 @@ def git_commit() -> str | None:
     return commit.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
 
 
+@lru_cache(maxsize=1)
 def provenance() -> dict[str, object]:
+    """Computed once per process: a grid's cells share it."""
     return {"versions": package_versions(), "git_commit": git_commit(), "python": platform.python_version()}

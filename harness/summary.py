@@ -10,11 +10,13 @@ from typing import Any
 
 import numpy as np
 
-from harness.metrics import METRICS, per_sample_values
+from harness.metrics import METRICS, macro_f1_ids, per_sample_values
 from harness.types import Generation, Sample, Task
 
 
-def make_sample(task: Task, prompt: str, retrieved: list[str], gold: str | None, gen: Generation, method: str) -> Sample:
+def make_sample(
+    task: Task, prompt: str, retrieved: list[str], gold: str | None, gen: Generation, method: str
+) -> Sample:
     """One sample from its generation: strict and lenient parses and their per-sample metrics."""
     status = "failed" if gen.error else ("unscorable" if gen.answer is None else "ok")
     sample = Sample(
@@ -75,18 +77,6 @@ def _bootstrap_values(name: str, preds, golds, labels, idx: np.ndarray) -> np.nd
     assert per_sample is not None
     values = np.array([per_sample(p, g, labels) for p, g in zip(preds, golds, strict=True)], dtype=float)[idx]
     return np.sqrt((values**2).mean(axis=1)) if name == "RMSE" else values.mean(axis=1)
-
-
-def macro_f1_ids(pred_ids: np.ndarray, gold_ids: np.ndarray, n_labels: int) -> float:
-    """Macro F1 over labels 0..n-1 from index arrays (scikit-learn's definition, zero_division=0)."""
-    valid_pred, valid_gold = pred_ids[pred_ids >= 0], gold_ids[gold_ids >= 0]
-    hits = pred_ids[(pred_ids == gold_ids) & (pred_ids >= 0)]
-    tp = np.bincount(hits, minlength=n_labels).astype(float)
-    predicted = np.bincount(valid_pred, minlength=n_labels)
-    actual = np.bincount(valid_gold, minlength=n_labels)
-    denom = predicted + actual
-    f1 = np.divide(2 * tp, denom, out=np.zeros(n_labels), where=denom > 0)
-    return float(f1.mean())
 
 
 def token_summary(samples: list[Sample]) -> dict[str, Any]:

@@ -4,9 +4,8 @@ import math
 
 import pytest
 
-from harness.metrics import METRICS, score
+from harness.metrics import METRICS, macro_f1_ids, score
 from harness.registry import get_task
-from harness.summary import macro_f1_ids
 
 
 def test_classification_accuracy_and_macro_f1_over_fixed_labels():
@@ -84,3 +83,15 @@ def test_vectorised_macro_f1_matches_sklearn_definition():
         pred, gold = rng.integers(-1, labels, n), rng.integers(0, labels, n)
         expected = f1_score(gold, pred, labels=list(range(labels)), average="macro", zero_division=0)
         assert macro_f1_ids(pred, gold, labels) == pytest.approx(expected)
+
+
+def test_macro_f1_equals_sklearn_on_label_strings():
+    from sklearn.metrics import f1_score
+
+    task = get_task("LaMP_2")
+    golds = ["comedy", "action", "sci-fi", "comedy", "romance", "classic"]
+    preds = ["comedy", "drama", "sci-fi", "action", "romance", "Classic"]
+    index = {label: i for i, label in enumerate(task.labels)}
+    expected = f1_score([index.get(g, -1) for g in golds], [index.get(p, -1) for p in preds],
+                        labels=list(range(15)), average="macro", zero_division=0)  # fmt: skip
+    assert score(task.metrics, preds, golds, task.labels)["f1"] == pytest.approx(expected)
