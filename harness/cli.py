@@ -182,7 +182,10 @@ def _rescore(ns: argparse.Namespace) -> None:
     for name in ("spec.json", "inputs.jsonl", "generations.jsonl"):
         if not (run_dir / name).exists():
             raise ReaperError(f"{run_dir}: not a run directory (no {name})")
-    summary = score_run(run_dir)
+    summary = score_run(run_dir)  # samples are rebuilt without tags: analyse them again
+    from harness.analysis import analyze_run
+
+    analyze_run(run_dir)
     print(json.dumps({k: v["value"] for k, v in summary["metrics"].items() if "@" not in k}))
 
 

@@ -121,9 +121,10 @@ def write_run(
             **provenance()}  # fmt: skip
     write_json_atomic(run_dir / "spec.json", spec, durable=False)
     inputs = [
-        {"id": e.id, "prompt": p, "retrieved_ids": retrieved[e.id], "gold": e.gold}
+        {"id": e.id, "prompt": p, "retrieved_ids": retrieved[e.id], "gold": e.gold, "input": e.input,
+         "retrieved_items": _items(e, retrieved[e.id]), "profile_size": len(e.profile)}
         for e, p in zip(dataset.examples, prompts, strict=True)
-    ]
+    ]  # fmt: skip
     write_jsonl_atomic(run_dir / "inputs.jsonl", inputs, durable=False)
     write_jsonl_atomic(run_dir / "generations.jsonl", (g.to_dict() for g in generations), durable=False)
     score_run(run_dir, cfg.bootstrap, cfg.seed)
@@ -160,6 +161,12 @@ def run_identity(config: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]
         "k": retriever["k"] if retriever["name"] != "none" else 0,
         "method": config["method"]["name"],
     }  # fmt: skip
+
+
+def _items(example: Example, ids: list[str]) -> list[dict[str, Any]]:
+    """The retrieved items themselves, so analysis never needs the (possibly huge) data file again."""
+    by_id = {item["id"]: item for item in example.profile}
+    return [by_id[i] for i in ids]
 
 
 def load_samples(run_dir: Path) -> list[Sample]:

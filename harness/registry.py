@@ -79,7 +79,10 @@ BACKENDS = Registry(
      "canned": "harness.backends.canned"},
 )
 METHODS = Registry("method", {"direct": "harness.methods.direct", **{n: "harness.methods.r2p" for n in ("cot", "hrt", "rpi", "srm", "r2p", "r2p_no_hrt", "r2p_no_rpi", "r2p_no_srm")}})
-ANALYZERS = Registry("analyzer", {})
+ANALYZERS = Registry(
+    "analyzer",
+    {name: f"harness.analyzers.{name}" for name in ("format_misalignment", "divergent_thinking", "retrieval_misuse", "llm_judge")},
+)
 
 
 def task_name(name: str) -> str:

@@ -1,0 +1,192 @@
+"""Failure-mode analysis of a finished run directory: no model needed (except the optional LLM judge).
+
+Reads samples.jsonl plus the question inputs and retrieved items (inputs.jsonl when it carries
+them, else the run's questions reloaded through spec.json), runs the analyzers, writes each one's
+per-sample result into ``sample["tags"][name]`` and the rates into summary.json:
+
+- ``failure_modes[tag]``: the share of samples showing the tag, over the samples the tag applies
+  to. Most tags count over answered samples (status ``ok``); truncation and every divergent-thinking
+  tag count over all generated samples (``ok`` + ``unscorable``), because a trace that loops until
+  the token limit is the clearest case of divergence and has no answer. Samples an analyzer cannot
+  judge (no trace; no retrieved items) are left out. ``<mode>.any`` is the share with any tag of
+  the mode. ``None`` when no sample qualifies.
+- ``failure_modes_n[tag]``: that denominator. ``failure_mode_scores[analyzer]``: mean score.
+- ``judge_agreement[mode]``: rules vs LLM judge (n, simple agreement, Cohen's kappa), when judged.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from harness.analyzers import BUILTINS, MODE_OF, RULE_BASED
+from harness.analyzers.common import Context, attach_context
+from harness.errors import ReaperError
+from harness.io import read_jsonl, write_json_atomic, write_jsonl_atomic
+from harness.registry import ANALYZERS, get_task
+from harness.types import Sample, Task
+
+log = logging.getLogger("reaper")
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "hydra_conf" / "analyzer"
+
+
+def analyze_run(run_dir: Path, config: dict[str, Any] | None = None, names: list[str] | None = None) -> dict[str, Any]:
+    """Run the analyzers over a run directory; returns the summary entries it wrote."""
+    run_dir = Path(run_dir)
+    for needed in ("spec.json", "samples.jsonl"):
+        if not (run_dir / needed).exists():
+            raise ReaperError(f"{run_dir}: not a scored run directory (no {needed})")
+    spec = json.loads((run_dir / "spec.json").read_text(encoding="utf-8"))
+    task = get_task(spec["config"]["task"]["name"])
+    rows = read_jsonl(run_dir / "samples.jsonl")
+    samples = [Sample.from_dict(row) for row in rows]
+    contexts = load_contexts(run_dir, spec, task, samples)
+    for sample in samples:
+        attach_context(sample, contexts[sample.id])
+    analyzers = build_analyzers(names or default_names(config), config)
+    results = {name: analyzer.analyze(samples, task) for name, analyzer in analyzers.items()}
+    for row in rows:
+        tags = row.get("tags") or {}
+        for name in analyzers:
+            tags[name] = results[name][row["id"]]
+        row["tags"] = tags
+    write_jsonl_atomic(run_dir / "samples.jsonl", rows)
+    entries = summarize_failures(analyzers, results, samples, task)
+    summary_path = run_dir / "summary.json"
+    summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.exists() else {}
+    summary.update(entries)
+    write_json_atomic(summary_path, summary)
+    return entries
+
+
+def default_names(config: dict[str, Any] | None) -> list[str]:
+    """The rule-based analyzers, plus the judge when a judge model or backend is configured."""
+    judge = (config or {}).get("llm_judge") or {}
+    return [*RULE_BASED, *(["llm_judge"] if judge.get("model") or judge.get("backend") else [])]
+
+
+def analyzer_settings(name: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """hydra_conf/analyzer/<name>.yaml (thresholds) updated with ``overrides``."""
+    settings: dict[str, Any] = {}
+    path = CONFIG_DIR / f"{name}.yaml"
+    if path.exists():
+        from omegaconf import OmegaConf
+
+        loaded = OmegaConf.to_container(OmegaConf.load(path), resolve=True)
+        settings.update(loaded if isinstance(loaded, dict) else {})
+    settings.pop("name", None)
+    settings.update(overrides or {})
+    return settings
+
+
+def build_analyzers(names: list[str], config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Instantiate analyzers by name (built-ins imported on demand, then the registry's plugins)."""
+    out = {}
+    for name in names:
+        if name in BUILTINS:
+            importlib.import_module(BUILTINS[name])
+        try:
+            factory = ANALYZERS.get(name)
+        except LookupError as err:
+            raise ReaperError(f"{err}; built-in: {', '.join(BUILTINS)}") from None
+        try:
+            out[name] = factory(**analyzer_settings(name, (config or {}).get(name)))
+        except TypeError as err:
+            raise ReaperError(f"analyzer {name}: bad setting ({err})") from None
+    return out
+
+
+def load_contexts(run_dir: Path, spec: dict[str, Any], task: Task, samples: list[Sample]) -> dict[str, Context]:
+    """Per sample: question input, retrieved items (None when they cannot be recovered) and profile."""
+    inputs = (
+        {row["id"]: row for row in read_jsonl(run_dir / "inputs.jsonl")} if (run_dir / "inputs.jsonl").exists() else {}
+    )
+    need_data = any(
+        s.retrieved_ids and "retrieved_items" not in inputs.get(s.id, {}) or "input" not in inputs.get(s.id, {})
+        for s in samples
+    )
+    examples = _examples(spec, task) if need_data else {}
+    out: dict[str, Context] = {}
+    for s in samples:
+        row, example = inputs.get(s.id, {}), examples.get(s.id)
+        items: list[dict[str, Any]] | None = row.get("retrieved_items")
+        profile = example.profile if example is not None else None
+        if items is None and profile is not None:
+            by_id = {item["id"]: item for item in profile}
+            items = [by_id[i] for i in s.retrieved_ids if i in by_id]
+        if items is None and not s.retrieved_ids:
+            items = []
+        text = row.get("input") or (example.input if example is not None else s.prompt)
+        query = _query(task, example) if example is not None else text
+        out[s.id] = Context(input=text, query=query, retrieved_items=items, profile=profile)
+    return out
+
+
+def _examples(spec: dict[str, Any], task: Task) -> dict[str, Any]:
+    """The run's questions by id; an unreadable source only disables item-based checks (warned)."""
+    from harness.data import load_dataset
+
+    cfg = spec["config"]["task"]
+    try:
+        dataset = load_dataset(task, cfg.get("questions"), None, cfg.get("limit"))
+    except (ReaperError, OSError) as err:
+        log.warning("analysis: cannot reload the run's questions (%s); item-based checks are skipped", err)
+        return {}
+    return {e.id: e for e in dataset.examples}
+
+
+def _query(task: Task, example: Any) -> str:
+    try:
+        return task.query(example)
+    except ReaperError:
+        return example.input
+
+
+def summarize_failures(analyzers: dict[str, Any], results: dict[str, dict[str, dict[str, Any]]],
+                       samples: list[Sample], task: Task) -> dict[str, Any]:  # fmt: skip
+    """failure_modes, failure_modes_n, failure_mode_scores (and judge_agreement when the judge ran)."""
+    rates: dict[str, float | None] = {}
+    counts: dict[str, int] = {}
+    scores: dict[str, float | None] = {}
+    for name, analyzer in analyzers.items():
+        per = results[name]
+        tags = list(analyzer.tag_names(task))
+        pops = {t: analyzer.population(t) for t in tags}
+        mode = MODE_OF.get(name, name.split("_")[0])
+        mode_pop = "generated" if "generated" in pops.values() else "ok"
+        for tag, pop in [*pops.items(), (f"{mode}.any", mode_pop)]:
+            eligible = [s for s in samples if _in_population(s, pop) and not per[s.id].get("na")]
+            hits = sum((tag in per[s.id]["tags"]) if tag in pops else bool(per[s.id]["tags"]) for s in eligible)
+            counts[tag] = len(eligible)
+            rates[tag] = hits / len(eligible) if eligible else None
+        judged = [per[s.id]["score"] for s in samples if not per[s.id].get("na")]
+        scores[name] = sum(judged) / len(judged) if judged else None
+    out: dict[str, Any] = {"failure_modes": rates, "failure_modes_n": counts, "failure_mode_scores": scores}
+    if "llm_judge" in results:
+        out["judge_agreement"] = judge_agreement(results)
+    return out
+
+
+def judge_agreement(results: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
+    """Per mode: the rules' verdict (any tag of the mode) against the judge's, over samples both judged."""
+    from harness.analyzers.llm_judge import agreement
+
+    judge = results["llm_judge"]
+    out = {}
+    for name, mode in MODE_OF.items():
+        if name not in results:
+            continue
+        pairs = [
+            (bool(rule["tags"]), bool(judge[sid]["verdict"][mode]))
+            for sid, rule in results[name].items()
+            if not rule.get("na") and "verdict" in judge.get(sid, {})
+        ]
+        out[mode] = agreement(pairs)
+    return out
+
+
+def _in_population(sample: Sample, population: str) -> bool:
+    return sample.status == "ok" if population == "ok" else sample.status != "failed"
