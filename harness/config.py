@@ -72,6 +72,7 @@ class ModelConfig:
     revision: str | None = None  # hub revision (part of the identity)
     reasoning: bool = False  # a large reasoning model (LRM); prompted reasoning never counts as one
     prompted_reasoning: bool = False  # instruct a non-reasoning model to think in <think></think> first
+    prompted_answer_tokens: int = 64  # prompted reasoning: answer tokens after the trace is closed
     reasoning_parser: str = "none"  # none | think_tags | deepseek_r1 | qwen3 | api_field
     chat_template_kwargs: dict[str, Any] = field(default_factory=dict)  # e.g. {enable_thinking: true}
     system_prompt: str | None = None  # optional system message

@@ -49,6 +49,10 @@ def run_cell(cfg: RunConfig) -> Path:
             use_cache=cfg.use_cache, on_batch=_report_batch,
         )  # fmt: skip
 
+    if cfg.model.prompted_reasoning:
+        from harness.prompted import two_phase
+
+        generate = two_phase(generate, cfg.model)
     generations = method.run(task, dataset.examples, prompts, generate, cfg.model.generation)
     run_dir = run_directory(cfg, task)
     write_run(run_dir, cfg, dataset, task, prompts, retrieved, generations)

@@ -38,6 +38,10 @@ def _run(cfg: DictConfig) -> str | None:
 
 def hydra_entry(overrides: list[str]) -> int:
     """Run Hydra with ``overrides`` as its command line (so -m, --cfg, --help all work)."""
+    import os
+
+    os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")  # vLLM logs to stdout; keep the output readable
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     overrides = ["use_cache=false" if a == "--no-cache" else a for a in overrides]
     flags = [a for a in overrides if a in ("-m", "--multirun")]  # Hydra wants them before the overrides
     sys.argv = ["reaper run", *flags, *[a for a in overrides if a not in flags]]

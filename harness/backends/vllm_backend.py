@@ -180,6 +180,8 @@ class VllmBackend:
             count_tokens=self.count_tokens,
         )
         generation.extra["completion_tokens"] = len(completion.token_ids)
+        if isinstance(completion.stop_reason, str):  # the stop string that ended it (None: EOS or length)
+            generation.extra["stop_reason"] = completion.stop_reason
         return generation
 
     def _error(self, request: Request, exc: Exception, latency: float) -> Generation:
