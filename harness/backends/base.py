@@ -100,3 +100,14 @@ def build_generation(
         backend=model.backend,
         model=model_identity(model),
     )
+
+
+def failed_generation(request: Request, model: ModelConfig, exc: BaseException, latency_s: float) -> Generation:
+    """A request the backend could not serve: marked failed (not wrong) and retried on the next run."""
+    return Generation(
+        id=request.id,
+        latency_s=latency_s,
+        backend=model.backend,
+        model=model_identity(model),
+        error=f"{type(exc).__name__}: {exc}",
+    )

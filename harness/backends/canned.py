@@ -33,7 +33,11 @@ class CannedBackend:
         text = f"<think>{think}</think>{reply}" if think else reply
         return [
             build_generation(
-                request, self.model, text, finish_reason="stop", latency_s=0.0,
+                request,
+                self.model,
+                text,
+                finish_reason="stop",
+                latency_s=0.0,
                 prompt_tokens=len((request.raw_prompt or request.messages[-1]["content"]).split()),
                 count_tokens=lambda s: len(s.split()),
             )  # fmt: skip

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from harness.backends.base import build_generation, chat_messages, model_identity
+from harness.backends.base import build_generation, chat_messages, failed_generation, model_identity
 from harness.backends.vllm_backend import plain
 from harness.config import GenerationConfig, ModelConfig
 from harness.embedded import resolve_model_path
@@ -148,13 +148,7 @@ class HfBackend:
         return generation
 
     def _error(self, request: Request, exc: Exception, latency: float) -> Generation:
-        return Generation(
-            id=request.id,
-            latency_s=latency,
-            backend=self.model.backend,
-            model=self.model_id,
-            error=f"{type(exc).__name__}: {exc}",
-        )
+        return failed_generation(request, self.model, exc, latency)
 
     def close(self) -> None:
         """Drop the model (and free GPU memory when there is one)."""

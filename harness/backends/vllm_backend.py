@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness.backends.base import build_generation, chat_messages, model_identity
+from harness.backends.base import build_generation, chat_messages, failed_generation, model_identity
 from harness.config import GenerationConfig, ModelConfig
 from harness.embedded import resolve_model_path
 from harness.registry import BACKENDS
@@ -185,13 +185,7 @@ class VllmBackend:
         return generation
 
     def _error(self, request: Request, exc: Exception, latency: float) -> Generation:
-        return Generation(
-            id=request.id,
-            latency_s=latency,
-            backend=self.model.backend,
-            model=self.model_id,
-            error=f"{type(exc).__name__}: {exc}",
-        )
+        return failed_generation(request, self.model, exc, latency)
 
     def close(self) -> None:
         """Shut the engine down and wait for its processes (idempotent).
