@@ -388,7 +388,7 @@ def test_real_vllm_server_chat_and_completions(vllm_server: tuple[str, str]) -> 
             assert g.extra["completion_tokens"] == 8
         if g.answer:
             assert g.answer_tokens == g.extra["completion_tokens"] and g.reasoning_tokens == 0
-        assert g.model == f"openai:{model_dir}@default" and g.latency_s > 0
+        assert g.model == f"openai:{model_dir}[{backend.model.api.base_url}]@default" and g.latency_s > 0
 
     # Sampling parameters reach the engine: the same seed gives the same sample, top_k/min_p accepted.
     sampled = GenerationConfig(max_new_tokens=8, temperature=1.0, top_k=20, min_p=0.05, seed=7)
