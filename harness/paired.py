@@ -58,7 +58,7 @@ def paired_difference(
 
 def paired_table(runs: list[Run], parse: str = "strict", method: str = "direct", resamples: int = 1000,
                  seed: int = 0) -> Table:  # fmt: skip
-    """Every reasoning model paired with every general model, per task × setting × metric."""
+    """Every reasoning (or prompted-reasoning) model paired with every general model, per task × setting × metric."""
     runs = select_method(runs, method)
     cache: dict[Path, list[dict[str, Any]]] = {}
     cells: dict[tuple[tuple, tuple], float | None] = {}
@@ -68,7 +68,7 @@ def paired_table(runs: list[Run], parse: str = "strict", method: str = "direct",
     cell_runs = {(r.task, r.setting, r.model): r for r in runs}
     for task, setting in sorted({(r.task, r.setting) for r in runs}, key=lambda ts: (ts[0], setting_sort_key(ts[1]))):
         scope = [r for r in runs if r.task == task and r.setting == setting]
-        lrms = sorted(r.model for r in scope if r.model_type == "reasoning")
+        lrms = sorted(r.model for r in scope if r.model_type in ("reasoning", "prompted-reasoning"))
         llms = sorted(r.model for r in scope if r.model_type == "general")
         for lrm in lrms:
             for llm in llms:
@@ -101,6 +101,7 @@ def paired_table(runs: list[Run], parse: str = "strict", method: str = "direct",
     ]
     notes += [f"{name}: no per-sample values, not paired." for name in sorted(skipped)]
     if any(r.model_type == "prompted-reasoning" for r in runs):
-        notes.append("Prompted-reasoning models are neither side of a pair.")
+        notes.append("Prompted-reasoning models (general models told to think first; not LRMs) are paired on the "
+                     "reasoning side; their type is in the T1 column headers.")  # fmt: skip
     title = f"T1b. Paired differences, reasoning − general ({parse} parse, method {method})"
     return Table("paired", title, frame, absent, "metric", info, formats={"n": ".0f"}, notes=notes)

@@ -164,7 +164,7 @@ def failure_rates(runs: list[Run], method: str = "direct") -> Figure | None:
                 values = [
                     r.summary["failure_modes"][tag]
                     for r in scope
-                    if r.model == model and tag in r.summary["failure_modes"]
+                    if r.model == model and r.summary["failure_modes"].get(tag) is not None  # None: not applicable
                 ]
                 rates.append(sum(values) / len(values) if values else 0.0)
             top = max([top, *rates])
