@@ -9,6 +9,7 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from standins import StandInTask
 
 from harness.config import RetrieverConfig  # noqa: E402
 from harness.retrieval import RETRIEVAL_STATS, clear_memo, retrieve  # noqa: E402
@@ -30,16 +31,6 @@ QUERIES = {
     "q-code": "How do I parse a JSON file in Python?",
     "q-garden": "When should I plant flowers and prune rose bushes?",
 }
-
-
-class StandInTask:
-    name = "StandIn"
-
-    def query(self, example: Example) -> str:
-        return example.input
-
-    def item_text(self, item: dict) -> str:
-        return item["text"]
 
 
 def examples() -> list[Example]:

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
+from standins import StandInTask
 
 from harness import retrieval
 from harness.config import RetrieverConfig
@@ -20,18 +21,6 @@ from harness.types import Example
 from retrievers.bm25 import bm25_scores, normalised
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-class StandInTask:
-    """The two task methods retrieval uses: the query is the input, an item's text its "text"."""
-
-    name = "StandIn"
-
-    def query(self, example: Example) -> str:
-        return example.input
-
-    def item_text(self, item: dict) -> str:
-        return item["text"]
 
 
 def build(name: str, **fields) -> object:
