@@ -37,6 +37,7 @@ demo-full: install
 	$(VENV)/bin/reaper table results/runs --layout lrm-vs-llm --format markdown
 
 test: install
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -q
 
 test-fast: install

@@ -18,7 +18,14 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-GRID = ["-m", "model=smollm2,smollm2_hf", "retriever=none,bm25,dense", "task=lamp2,lamp3", "task.limit=4", "analyze=false"]
+GRID = [
+    "-m",
+    "model=smollm2,smollm2_hf",
+    "retriever=none,bm25,dense",
+    "task=lamp2,lamp3",
+    "task.limit=4",
+    "analyze=false",
+]
 
 
 def run(tmp: Path) -> tuple[float, str]:
@@ -27,7 +34,15 @@ def run(tmp: Path) -> tuple[float, str]:
     if embedded.exists() and not (tmp / "cache" / "models").exists():  # reuse the prepared model, not the caches
         (tmp / "cache").mkdir(parents=True, exist_ok=True)
         (tmp / "cache" / "models").symlink_to(embedded)
-    cmd = [sys.executable, "-m", "harness.cli", "run", *GRID, f"runs_dir={tmp / 'runs'}", f"hydra.sweep.dir={tmp / 'sweep'}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "harness.cli",
+        "run",
+        *GRID,
+        f"runs_dir={tmp / 'runs'}",
+        f"hydra.sweep.dir={tmp / 'sweep'}",
+    ]
     start = time.perf_counter()
     done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
     if done.returncode != 0:
@@ -40,7 +55,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         first, counters = run(tmp)
-        print(f"grid 2 models x 3 retrievers x 2 tasks: {first:.1f}s; {counters} (goal: 2 loads, 4 computed: none needs none)")
+        print(
+            f"grid 2 models x 3 retrievers x 2 tasks: {first:.1f}s; {counters} (goal: 2 loads, 4 computed: none needs none)"
+        )
         again, counters = run(tmp)
         print(f"rerun of the finished grid: {again:.1f}s ({100 * again / first:.1f}%); {counters}")
 

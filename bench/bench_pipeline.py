@@ -40,7 +40,9 @@ def overhead(repeat: int) -> None:
     from harness.pipeline import run_cell
 
     with tempfile.TemporaryDirectory() as tmp:
-        cfgs = [config("canned", t, Path(tmp) / "runs", Path(tmp) / "cache", "analyze=false", "bootstrap=0") for t in TASKS]
+        cfgs = [
+            config("canned", t, Path(tmp) / "runs", Path(tmp) / "cache", "analyze=false", "bootstrap=0") for t in TASKS
+        ]
         for cfg in cfgs:
             run_cell(cfg)  # warm: retrieval cache, imports
         samples, start = 0, time.perf_counter()
@@ -57,7 +59,9 @@ def overhead(repeat: int) -> None:
         start = time.perf_counter()
         run_cell(cfg)
         n = sum(1 for _ in (run_dir / "samples.jsonl").open())
-        print(f"    with 1000 bootstrap resamples and the analyzers on LaMP_4 ({n} samples): {time.perf_counter() - start:.2f}s")
+        print(
+            f"    with 1000 bootstrap resamples and the analyzers on LaMP_4 ({n} samples): {time.perf_counter() - start:.2f}s"
+        )
 
 
 def tiled(task: str, copies: int, folder: Path) -> tuple[str, str]:

@@ -29,7 +29,9 @@ class RetrieverConfig:
 
     name: str = "bm25"  # none | bm25 | dense | recency | random
     k: int = 1  # number of items put in the prompt
-    tokenizer: str = "whitespace"  # bm25: whitespace (official, str.split) | normalised (lower-case, punctuation stripped)
+    tokenizer: str = (
+        "whitespace"  # bm25: whitespace (official, str.split) | normalised (lower-case, punctuation stripped)
+    )
     model: str | None = None  # dense: sentence-transformers model id or path; None = embedded all-MiniLM-L6-v2
     pooling: str = "model"  # dense: "model" (the model's own pooling) | "mean" (Contriever's official mean pooling)
     similarity: str = "cosine"  # dense: cosine | dot (Contriever's official dot product)
@@ -99,7 +101,9 @@ class RunConfig:
     model: ModelConfig = field(default_factory=ModelConfig)  # model and backend
     method: MethodConfig = field(default_factory=MethodConfig)  # prompting method
     runs_dir: str = "results/runs"  # where run directories are written
-    cache_dir: str | None = None  # caches (retrieval, embeddings, generations, prepared models); None = $REAPER_CACHE or ~/.cache/reaper
+    cache_dir: str | None = (
+        None  # caches (retrieval, embeddings, generations, prepared models); None = $REAPER_CACHE or ~/.cache/reaper
+    )
     use_cache: bool = True  # false = regenerate (--no-cache)
     analyze: bool = True  # run the failure-mode analyzers at the end of a run
     bootstrap: int = 1000  # bootstrap resamples for 95% intervals

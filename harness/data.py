@@ -138,7 +138,9 @@ def read_json_file(path: Path) -> Any:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise DataError(path, None, "-", f"not valid UTF-8 (byte 0x{raw[err.start]:02x} at offset {err.start})") from None
+        raise DataError(
+            path, None, "-", f"not valid UTF-8 (byte 0x{raw[err.start]:02x} at offset {err.start})"
+        ) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:

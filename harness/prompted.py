@@ -33,7 +33,11 @@ def two_phase(generate: GenerateFn, model: ModelConfig) -> GenerateFn:
         merged = {t.id: t for t in traces} | {
             r.id: _merge(t, a) for (r, t), a in zip(ok, answers, strict=True)
         }  # fmt: skip
-        others = {g.id: g for g in generate([r for r in requests if r not in plain], gen)} if len(plain) < len(requests) else {}
+        others = (
+            {g.id: g for g in generate([r for r in requests if r not in plain], gen)}
+            if len(plain) < len(requests)
+            else {}
+        )
         return [merged.get(r.id) or others[r.id] for r in requests]
 
     return run

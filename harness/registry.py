@@ -75,13 +75,29 @@ RETRIEVERS = Registry(
 )
 BACKENDS = Registry(
     "backend",
-    {"vllm": "harness.backends.vllm_backend", "openai": "harness.backends.openai_backend", "hf": "harness.backends.hf_backend",
-     "canned": "harness.backends.canned"},
+    {
+        "vllm": "harness.backends.vllm_backend",
+        "openai": "harness.backends.openai_backend",
+        "hf": "harness.backends.hf_backend",
+        "canned": "harness.backends.canned",
+    },
 )
-METHODS = Registry("method", {"direct": "harness.methods.direct", **{n: "harness.methods.r2p" for n in ("cot", "hrt", "rpi", "srm", "r2p", "r2p_no_hrt", "r2p_no_rpi", "r2p_no_srm")}})
+METHODS = Registry(
+    "method",
+    {
+        "direct": "harness.methods.direct",
+        **{
+            n: "harness.methods.r2p"
+            for n in ("cot", "hrt", "rpi", "srm", "r2p", "r2p_no_hrt", "r2p_no_rpi", "r2p_no_srm")
+        },
+    },
+)
 ANALYZERS = Registry(
     "analyzer",
-    {name: f"harness.analyzers.{name}" for name in ("format_misalignment", "divergent_thinking", "retrieval_misuse", "llm_judge")},
+    {
+        name: f"harness.analyzers.{name}"
+        for name in ("format_misalignment", "divergent_thinking", "retrieval_misuse", "llm_judge")
+    },
 )
 
 

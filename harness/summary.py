@@ -91,8 +91,12 @@ def token_summary(samples: list[Sample]) -> dict[str, Any]:
         "reasoning_tokens_mean": mean([s.reasoning_tokens for s in generated]),
         "answer_tokens_mean": mean([s.answer_tokens for s in generated]),
         # methods with several calls per sample (srm, rpi, r2p) record their whole price in extra
-        "total_tokens_mean": mean([s.extra.get("generated_tokens_total", (s.reasoning_tokens or 0) + (s.answer_tokens or 0))
-                                   for s in generated]),  # fmt: skip
+        "total_tokens_mean": mean(
+            [
+                s.extra.get("generated_tokens_total", (s.reasoning_tokens or 0) + (s.answer_tokens or 0))
+                for s in generated
+            ]
+        ),  # fmt: skip
         "prompt_tokens_mean": mean([s.prompt_tokens for s in generated]),
         "truncation_rate": (sum(s.truncated for s in generated) / len(generated)) if generated else None,
     }

@@ -49,7 +49,12 @@ def test_example_recipe_task_is_installed_and_scores(tmp_path, capsys):
     preds = {"task": "recipe_tag", "golds": [{"id": "1", "output": "dessert"}, {"id": "2", "output": "healthy"}]}
     (tmp_path / "g.json").write_text(json.dumps(golds))
     (tmp_path / "p.json").write_text(json.dumps(preds))
-    assert main(["score", "--task", "recipe_tag", "--golds", str(tmp_path / "g.json"), "--preds", str(tmp_path / "p.json")]) == 0
+    assert (
+        main(
+            ["score", "--task", "recipe_tag", "--golds", str(tmp_path / "g.json"), "--preds", str(tmp_path / "p.json")]
+        )
+        == 0
+    )
     result = json.loads(capsys.readouterr().out)
     # accuracy 1/2; F1: dessert 1, spicy 0, healthy 0, others 0 -> 1/6
     assert result == {"accuracy": 0.5, "f1": 1 / 6}

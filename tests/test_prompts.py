@@ -47,7 +47,10 @@ def test_no_items_gives_the_input_unchanged():
 
 def test_braces_and_quotes_in_items_are_kept_verbatim():
     items = [{"id": "1", "title": 'A "quoted" {title}', "text": "{0} body"}]
-    assert get_task("LaMP_4").prompt(Example("q", "IN", items), items) == '"A "quoted" {title}" is the title for "{0} body" . IN'
+    assert (
+        get_task("LaMP_4").prompt(Example("q", "IN", items), items)
+        == '"A "quoted" {title}" is the title for "{0} body" . IN'
+    )
 
 
 def test_budget_shortens_item_texts_never_the_input():
@@ -77,7 +80,10 @@ def test_queries_follow_lamp_rules():
     assert get_task("LaMP_2").query(Example("1", "tags: [a] description: A boy and a dog.", [])) == "A boy and a dog."
     assert get_task("LaMP_2").query(Example("1", "A boy and a dog.", [])) == "A boy and a dog."  # quirk: no marker
     assert get_task("LaMP_3").query(Example("1", "What ... review: Great: works", [])) == "Great: works"
-    assert get_task("LaMP_5").query(Example("1", "Generate a title for the following abstract of a paper: We x: y", [])) == "We x: y"
+    assert (
+        get_task("LaMP_5").query(Example("1", "Generate a title for the following abstract of a paper: We x: y", []))
+        == "We x: y"
+    )
     assert get_task("LaMP_1").item_text({"title": "A", "abstract": "B"}) == "A B"
     assert get_task("LaMP_4").item_text({"title": "A", "text": "B"}) == "A B"
 
