@@ -29,6 +29,7 @@ $(VENV)/.install-stamp: pyproject.toml Makefile examples/recipe_task/pyproject.t
 demo: install
 	$(VENV)/bin/reaper run sweep=demo
 	$(VENV)/bin/reaper table results/runs --layout lrm-vs-llm --format markdown
+	$(VENV)/bin/reaper table results/runs --layout lrm-vs-llm --format markdown --metrics lenient
 	$(VENV)/bin/reaper table results/runs --layout tokens --format markdown
 	$(VENV)/bin/reaper report results/runs
 

@@ -1,10 +1,13 @@
 """An instant backend that returns canned text: for flow tests and the harness-overhead benchmark.
 
 It never loads a model. Its reply is fixed per call config (``engine.reply``, default "comedy"),
-optionally wrapped in a think block (``engine.think``) so the reasoning path is exercised too.
+optionally wrapped in a think block (``engine.think``) so the reasoning path is exercised too;
+``engine.delay_s`` sleeps per batch, so tests can interrupt a run between two stored batches.
 """
 
 from __future__ import annotations
+
+import time
 
 from harness.backends.base import build_generation, model_identity
 from harness.config import GenerationConfig, ModelConfig
@@ -27,6 +30,7 @@ class CannedBackend:
 
     def generate(self, requests: list[Request], gen: GenerationConfig) -> list[Generation]:
         CALLS["batches"] += 1
+        time.sleep(float(self.model.engine.get("delay_s", 0.0)))
         CALLS["requests"] += len(requests)
         reply = str(self.model.engine.get("reply", "comedy"))
         think = self.model.engine.get("think")
