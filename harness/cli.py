@@ -159,16 +159,12 @@ def _prompts_args(p: argparse.ArgumentParser) -> None:
 
 def _prompts(ns: argparse.Namespace) -> None:
     from harness.io import write_jsonl_atomic
-    from harness.prompts import WHITESPACE, build_prompt, hf_counter
+    from harness.prompts import WHITESPACE, build_prompts, hf_counter
 
     task, examples, retrieved = _retrieved(ns)
     counter = hf_counter(ns.budget_tokenizer) if ns.budget_tokenizer else WHITESPACE
-    rows = []
-    for example in examples:
-        by_id = {item["id"]: item for item in example.profile}
-        items = [by_id[i] for i in retrieved[example.id]]
-        rows.append({"id": example.id, "prompt": build_prompt(task, example, items, ns.max_tokens, counter)})
-    write_jsonl_atomic(Path(ns.out), rows)
+    prompts = build_prompts(task, examples, retrieved, ns.max_tokens, counter)
+    write_jsonl_atomic(Path(ns.out), ({"id": e.id, "prompt": p} for e, p in zip(examples, prompts, strict=True)))
 
 
 def _rundir_args(p: argparse.ArgumentParser) -> None:

@@ -20,7 +20,7 @@ from harness.data import Dataset, load_dataset
 from harness.io import read_jsonl, write_json_atomic, write_jsonl_atomic
 from harness.paths import cache_dir as default_cache_dir
 from harness.progress import note
-from harness.prompts import WHITESPACE, build_prompt, hf_counter
+from harness.prompts import WHITESPACE, build_prompts, hf_counter, retrieved_items
 from harness.registry import METHODS, get_task
 from harness.retrieval import retrieve
 from harness.store import GenerationStore, generate_with_store, generation_settings
@@ -85,12 +85,7 @@ def make_prompts(task: Task, examples: list[Example], retrieved: dict[str, list[
         from harness.embedded import resolve_model_path
 
         counter = hf_counter(resolve_model_path(cfg.model.path))
-    prompts = []
-    for example in examples:
-        by_id = {item["id"]: item for item in example.profile}
-        items = [by_id[i] for i in retrieved[example.id]]
-        prompts.append(build_prompt(task, example, items, cfg.task.max_prompt_tokens, counter))
-    return prompts
+    return build_prompts(task, examples, retrieved, cfg.task.max_prompt_tokens, counter)
 
 
 def spec_dict(cfg: RunConfig) -> dict[str, Any]:
@@ -124,9 +119,9 @@ def write_run(
             "prompted_reasoning": cfg.model.prompted_reasoning, "data": {"source": dataset.source, "hash": dataset.data_hash},
             **provenance()}  # fmt: skip
     write_json_atomic(run_dir / "spec.json", spec, durable=False)
-    inputs = [
+    inputs = [  # the retrieved items themselves: analysis never needs the (possibly huge) data file again
         {"id": e.id, "prompt": p, "retrieved_ids": retrieved[e.id], "gold": e.gold, "input": e.input,
-         "retrieved_items": _items(e, retrieved[e.id]), "profile_size": len(e.profile)}
+         "retrieved_items": retrieved_items(e, retrieved[e.id]), "profile_size": len(e.profile)}
         for e, p in zip(dataset.examples, prompts, strict=True)
     ]  # fmt: skip
     write_jsonl_atomic(run_dir / "inputs.jsonl", inputs, durable=False)
@@ -165,12 +160,6 @@ def run_identity(config: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]
         "k": retriever["k"] if retriever["name"] != "none" else 0,
         "method": config["method"]["name"],
     }  # fmt: skip
-
-
-def _items(example: Example, ids: list[str]) -> list[dict[str, Any]]:
-    """The retrieved items themselves, so analysis never needs the (possibly huge) data file again."""
-    by_id = {item["id"]: item for item in example.profile}
-    return [by_id[i] for i in ids]
 
 
 def load_samples(run_dir: Path) -> list[Sample]:

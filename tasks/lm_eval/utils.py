@@ -4,7 +4,7 @@ lm-eval loads this file by path (``!function utils.…``) from each task YAML. D
 ``load_docs`` (the YAML's ``custom_dataset``), which receives the task's ``metadata``: it loads
 the questions and golds with ``harness.data.load_dataset`` (the bundled sample when no path is
 given), retrieves with ``harness.retrieval.retrieve`` and renders the prompt with
-``harness.prompts.build_prompt`` — so the prompts are the harness's own, byte for byte.
+``harness.prompts.build_prompts`` — so the prompts are the harness's own, byte for byte.
 ``process_results`` returns per-doc values scored by ``harness.metrics``; the two metrics that
 are not means (macro-F1, RMSE) keep ``(task, prediction, gold)`` per doc and are computed over
 the corpus by the very function ``reaper score`` uses. lm-eval's own ``f1`` is binary and it has
@@ -45,7 +45,7 @@ def load_docs(
     from harness.data import load_dataset
     from harness.errors import ReaperError
     from harness.paths import cache_dir
-    from harness.prompts import WHITESPACE, build_prompt, hf_counter
+    from harness.prompts import WHITESPACE, build_prompts, hf_counter
     from harness.registry import get_task
     from harness.retrieval import retrieve
 
@@ -57,13 +57,11 @@ def load_docs(
     retrieved = retrieve(task, data.examples, spec, cache_dir(), data.data_hash, data.source)
     counter = hf_counter(budget_tokenizer) if budget_tokenizer else WHITESPACE
     budget = None if max_prompt_tokens is None else int(max_prompt_tokens)
-    docs = []
-    for example in data.examples:
-        by_id = {item["id"]: item for item in example.profile}
-        items = [by_id[i] for i in retrieved[example.id]]
-        prompt = build_prompt(task, example, items, budget, counter)
-        docs.append({"id": example.id, "lamp_task": task.name, "prompt": prompt, "gold": example.gold,
-                     "retrieved_ids": retrieved[example.id]})  # fmt: skip
+    prompts = build_prompts(task, data.examples, retrieved, budget, counter)
+    docs = [
+        {"id": e.id, "lamp_task": task.name, "prompt": p, "gold": e.gold, "retrieved_ids": retrieved[e.id]}
+        for e, p in zip(data.examples, prompts, strict=True)
+    ]
     features = datasets.Features({name: datasets.Value("string") for name in ("id", "lamp_task", "prompt", "gold")})
     features["retrieved_ids"] = datasets.Sequence(datasets.Value("string"))
     return datasets.DatasetDict({"test": datasets.Dataset.from_list(docs, features=features)})
