@@ -36,6 +36,11 @@ def resolve_model_path(path: str, cache: str | Path | None = None) -> str:
         if path not in EMBEDDED:
             raise ReaperError(f"unknown embedded model {path!r}; known: {', '.join(sorted(EMBEDDED))}")
         return str(prepare(path, Path(cache) if cache else None))
+    return check_local_path(path)
+
+
+def check_local_path(path: str) -> str:
+    """A path that looks local (``/``, ``.``, ``~``) must exist; returned expanded. Others pass unchanged."""
     if path.startswith(("/", ".", "~")):
         local = Path(path).expanduser()
         if not local.exists():

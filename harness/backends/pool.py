@@ -65,13 +65,10 @@ class LazyBackend:
 
 def _check_local_path(model: ModelConfig) -> None:
     """A local model path that does not exist fails before any retrieval or output, in one line."""
-    if model.backend in ("vllm", "hf") and model.path.startswith(("/", ".", "~")):
-        from pathlib import Path
+    if model.backend in ("vllm", "hf"):
+        from harness.embedded import check_local_path
 
-        from harness.errors import ReaperError
-
-        if not Path(model.path).expanduser().exists():
-            raise ReaperError(f"model path {model.path!r} does not exist")
+        check_local_path(model.path)
 
 
 def _load_key(model: ModelConfig) -> str:
