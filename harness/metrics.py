@@ -51,9 +51,12 @@ def macro_f1(preds: Sequence[str], golds: Sequence[str], labels: tuple[str, ...]
     validation alone costs milliseconds per call.
     """
     assert labels is not None
-    pred_ids = np.array([_label_index(p, labels) for p in preds], dtype=int)
-    gold_ids = np.array([_label_index(g, labels) for g in golds], dtype=int)
-    return macro_f1_ids(pred_ids, gold_ids, len(labels))
+    return macro_f1_ids(label_ids(preds, labels), label_ids(golds, labels), len(labels))
+
+
+def label_ids(texts: Sequence[str], labels: tuple[str, ...]) -> np.ndarray:
+    """Each text's index in the label list after ``strip()``, -1 for anything else (the scorer's mapping)."""
+    return np.array([_label_index(t, labels) for t in texts], dtype=int)
 
 
 def macro_f1_ids(pred_ids: np.ndarray, gold_ids: np.ndarray, n_labels: int) -> float:

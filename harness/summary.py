@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.metrics import METRICS, macro_f1_ids, per_sample_values
+from harness.metrics import METRICS, label_ids, macro_f1_ids, per_sample_values
 from harness.types import Generation, Sample, Task
 
 
@@ -70,8 +70,7 @@ def metric_with_interval(name: str, preds, golds, labels, resamples: int, seed: 
 def _bootstrap_values(name: str, preds, golds, labels, idx: np.ndarray) -> np.ndarray:
     """Metric values of every resample, vectorised (per-sample values are computed once)."""
     if name == "f1":
-        pred_ids = np.array([labels.index(p) if p in labels else -1 for p in preds])
-        gold_ids = np.array([labels.index(g) if g in labels else -1 for g in golds])
+        pred_ids, gold_ids = label_ids(preds, labels), label_ids(golds, labels)
         return np.array([macro_f1_ids(pred_ids[row], gold_ids[row], len(labels)) for row in idx])
     per_sample = METRICS[name].per_sample
     assert per_sample is not None
