@@ -24,6 +24,7 @@ def two_phase(generate: GenerateFn, model: ModelConfig) -> GenerateFn:
 
     def run(requests: list[Request], gen: GenerationConfig) -> list[Generation]:
         plain = [r for r in requests if r.raw_prompt is None and not r.continue_final_message]
+        rest = [r for r in requests if r.raw_prompt is not None or r.continue_final_message]
         if not plain:
             return generate(requests, gen)
         traces = generate([_open(r) for r in plain], dataclasses.replace(gen, stop=[*gen.stop, CLOSE]))
@@ -33,11 +34,7 @@ def two_phase(generate: GenerateFn, model: ModelConfig) -> GenerateFn:
         merged = {t.id: t for t in traces} | {
             r.id: _merge(t, a) for (r, t), a in zip(ok, answers, strict=True)
         }  # fmt: skip
-        others = (
-            {g.id: g for g in generate([r for r in requests if r not in plain], gen)}
-            if len(plain) < len(requests)
-            else {}
-        )
+        others = {g.id: g for g in generate(rest, gen)} if rest else {}
         return [merged.get(r.id) or others[r.id] for r in requests]
 
     return run
