@@ -16,12 +16,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from harness.analysis import build_analyzers  # noqa: E402
 from harness.analyzers import RULE_BASED  # noqa: E402
 from harness.analyzers.common import Context, attach_context  # noqa: E402
+from harness.analyzers.run_analysis import build_analyzers  # noqa: E402
 from harness.io import read_jsonl  # noqa: E402
 from harness.registry import get_task  # noqa: E402
-from harness.summary import make_sample  # noqa: E402
+from harness.run.scoring import make_sample  # noqa: E402
 from harness.types import Example, Generation, Sample  # noqa: E402
 
 LABELLED = ROOT / "tests" / "data" / "labelled_failures.jsonl"

@@ -37,7 +37,7 @@ def run(tmp: Path) -> tuple[float, str]:
     cmd = [
         sys.executable,
         "-m",
-        "harness.cli",
+        "harness.cli.main",
         "run",
         *GRID,
         f"runs_dir={tmp / 'runs'}",

@@ -1,7 +1,7 @@
 """Loading a LaMP-dev-sized questions file: peak memory and time, ours (streaming) vs json.load.
 
 Writes a synthetic LaMP_3-shaped file (default 2,500 questions x 190 items x 100 words, ~300 MB),
-then loads it in fresh processes: `harness.data.read_questions` (hash + UTF-8 check + ijson
+then loads it in fresh processes: `harness.data.load.read_questions` (hash + UTF-8 check + ijson
 stream into Example records) and plain `json.load`. Peak RSS is ru_maxrss of each process.
 
     python bench/bench_loading.py [--questions 2500 --items 190 --words 100]
@@ -23,7 +23,7 @@ import resource, sys, time, json
 sys.path.insert(0, {repo!r})
 start = time.perf_counter()
 if {mode!r} == "ours":
-    from harness.data import read_questions
+    from harness.data.load import read_questions
     from harness.registry import get_task
     examples, _ = read_questions({path!r}, get_task("LaMP_3"))
     n = len(examples)

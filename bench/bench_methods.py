@@ -87,7 +87,7 @@ class Meter:
 
 def measure(args: argparse.Namespace, methods: list[str], root: Path) -> list[dict[str, Any]]:
     from harness.backends.pool import get_backend
-    from harness.pipeline import run_cell
+    from harness.run.pipeline import run_cell
 
     warmup = config(args, methods[0], root / "warmup", root / "warmup")
     meter = Meter(get_backend(warmup.model))

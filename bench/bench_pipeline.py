@@ -37,7 +37,7 @@ def config(model: str, task: str, runs: Path, cache: Path, *extra: str):
 
 def overhead(repeat: int) -> None:
     """Pipeline throughput with the canned backend (warm retrieval cache; generation every time)."""
-    from harness.pipeline import run_cell
+    from harness.run.pipeline import run_cell
 
     with tempfile.TemporaryDirectory() as tmp:
         cfgs = [
@@ -68,7 +68,7 @@ def tiled(task: str, copies: int, folder: Path) -> tuple[str, str]:
     """The bundled sample of a task repeated ``copies`` times under new ids (LaMP-sized cells)."""
     import json
 
-    from harness.data import bundled_files
+    from harness.data.load import bundled_files
     from harness.registry import get_task
 
     questions, outputs = bundled_files(get_task(task))
@@ -82,7 +82,7 @@ def tiled(task: str, copies: int, folder: Path) -> tuple[str, str]:
 
 def overhead_at_scale(copies: int) -> None:
     """The same pipeline on cells of LaMP dev size (the bundled sample tiled), bootstrap on."""
-    from harness.pipeline import run_cell
+    from harness.run.pipeline import run_cell
 
     with tempfile.TemporaryDirectory() as tmp:
         samples, elapsed = 0, 0.0
@@ -103,7 +103,7 @@ def overhead_at_scale(copies: int) -> None:
 def rerun(model: str) -> None:
     """First run vs rerun of the same cell in fresh processes' terms: generations and wall time."""
     from harness.backends.pool import LOAD_COUNT, close_backend
-    from harness.pipeline import run_cell
+    from harness.run.pipeline import run_cell
 
     with tempfile.TemporaryDirectory() as tmp:
         cfg = config(model, "lamp4", Path(tmp) / "runs", Path(tmp) / "cache", "task.limit=8", "analyze=false")

@@ -5,7 +5,7 @@
 Synthetic data shaped like LaMP_3 dev (2,500 questions, ~190 profile reviews of ~100 words drawn
 from a Zipf-like vocabulary of English-ish words, fixed seed). Measures, in one process:
 (a) the official procedure: a fresh ``BM25Okapi`` per question over ``str.split`` tokens + ``get_top_n``;
-(b) ``harness.retrieval.retrieve`` cold (empty cache directory);
+(b) ``harness.run.cached_retrieval.retrieve`` cold (empty cache directory);
 (c) ``retrieve`` warm (in-process memo cleared, so it reads the disk cache);
 checks that every question gets the identical top k, and reports the peak resident memory.
 Goals: cold/official <= 1.0, official/warm >= 50x, peak memory < 2 GB.
@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness.config import RetrieverConfig  # noqa: E402
 from harness.registry import get_task  # noqa: E402
-from harness.retrieval import RETRIEVAL_STATS, clear_memo, retrieve  # noqa: E402
+from harness.run.cached_retrieval import RETRIEVAL_STATS, clear_memo, retrieve  # noqa: E402
 from harness.types import Example  # noqa: E402
 
 PROMPT = "What is the score of the following review on a scale of 1 to 5? just answer with 1, 2, 3, 4, or 5 without further explanation. review: "

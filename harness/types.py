@@ -109,7 +109,7 @@ class Task(Protocol):
     name: str  # e.g. "LaMP_4"
     kind: TaskKind
     labels: tuple[str, ...] | None  # fixed label set (classification/rating), else None
-    metrics: tuple[str, ...]  # metric names from harness.metrics, official keys first
+    metrics: tuple[str, ...]  # metric names from harness.run.metrics, official keys first
     item_fields: tuple[str, ...]  # required string fields of a profile item besides "id"
 
     def query(self, example: Example) -> str: ...

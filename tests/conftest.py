@@ -37,6 +37,6 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def embedded_model_dir() -> str:
     """The prepared SmolLM2-135M-Instruct folder (built once into the reaper cache, ~25 s the first time)."""
-    from harness.embedded import resolve_model_path
+    from harness.backends.embedded_model import resolve_model_path
 
     return resolve_model_path("embedded:smollm2")

@@ -1,7 +1,7 @@
 """Fabricated run directories for the table, plot and report tests, scored by the real pipeline.
 
 Only the generations are invented (answers, traces, token counts). spec.json is built from a real
-``RunConfig``, and samples.jsonl / summary.json come from ``harness.pipeline.score_run``, so the
+``RunConfig``, and samples.jsonl / summary.json come from ``harness.run.pipeline.score_run``, so the
 tests read exactly what real runs produce. Failure-mode tags are written the way the analyzers
 will write them (per-sample ``tags`` and summary ``failure_modes``), on some runs only.
 
@@ -24,8 +24,8 @@ from typing import Any
 
 from harness.config import MethodConfig, ModelConfig, RetrieverConfig, RunConfig, TaskConfig
 from harness.io import read_jsonl, write_json_atomic, write_jsonl_atomic
-from harness.pipeline import run_directory, score_run, spec_dict
 from harness.registry import get_task
+from harness.run.pipeline import run_directory, score_run, spec_dict
 
 MODELS: dict[str, str] = {"r1-distill": "reasoning", "qwq": "reasoning", "llama": "general", "qwen-inst": "general"}
 TASKS = ("LaMP_2", "LaMP_3", "LaMP_4")

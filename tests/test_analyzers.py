@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from harness.analysis import analyze_run, build_analyzers
 from harness.analyzers.common import Context, attach_context
 from harness.analyzers.llm_judge import agreement, parse_verdict
-from harness.cli import main
+from harness.analyzers.run_analysis import analyze_run, build_analyzers
+from harness.cli.main import main
 from harness.io import read_jsonl, write_json_atomic, write_jsonl_atomic
-from harness.pipeline import score_run
 from harness.registry import get_task
+from harness.run.pipeline import score_run
 from harness.types import Generation, Sample
 
 ROOT = Path(__file__).resolve().parents[1]

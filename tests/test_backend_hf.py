@@ -105,7 +105,7 @@ def test_chat_template_kwargs_reach_the_template(tiny_model_dir: str) -> None:
 
 
 def test_resolve_model_path_passes_hub_ids_and_rejects_missing_local_paths(tmp_path) -> None:
-    from harness.embedded import resolve_model_path
+    from harness.backends.embedded_model import resolve_model_path
     from harness.errors import ReaperError
 
     assert resolve_model_path("Qwen/Qwen3-8B") == "Qwen/Qwen3-8B"
@@ -121,7 +121,7 @@ def test_embedded_preparation_runs_once_under_concurrency(tmp_path, monkeypatch)
     import threading
     import time
 
-    from harness import embedded
+    from harness.backends import embedded_model as embedded
 
     calls: list[str] = []
 
@@ -151,7 +151,7 @@ def test_embedded_preparation_runs_once_under_concurrency(tmp_path, monkeypatch)
 
 
 def test_failed_embedded_preparation_leaves_nothing_behind(tmp_path, monkeypatch) -> None:
-    from harness import embedded
+    from harness.backends import embedded_model as embedded
 
     def broken_convert(src, gguf_name, out) -> None:
         (out / "partial.bin").write_text("x")

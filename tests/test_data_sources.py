@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from harness.cli import main
-from harness.data import load_dataset, read_questions
+from harness.cli.main import main
+from harness.data.load import load_dataset, read_questions
 from harness.errors import ReaperError
 from harness.registry import get_task
 

@@ -12,7 +12,7 @@ import pytest  # noqa: E402
 from standins import StandInTask
 
 from harness.config import RetrieverConfig  # noqa: E402
-from harness.retrieval import RETRIEVAL_STATS, clear_memo, retrieve  # noqa: E402
+from harness.run.cached_retrieval import RETRIEVAL_STATS, clear_memo, retrieve  # noqa: E402
 from harness.types import Example  # noqa: E402
 from retrievers.dense import DenseRetriever, default_model_path  # noqa: E402
 

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.vllm, pytest.mark.embedded]
 
 def reaper(tmp: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "CI": "1"}
-    return subprocess.run([sys.executable, "-m", "harness.cli", *args], cwd=REPO, env=env,
+    return subprocess.run([sys.executable, "-m", "harness.cli.main", *args], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=900)  # fmt: skip
 
 

@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def reaper_run(tmp_path: Path, *overrides: str, timeout: int = 300) -> subprocess.CompletedProcess:
     env = {**os.environ, "REAPER_CACHE": str(tmp_path / "cache"), "HF_HUB_OFFLINE": "1", "CI": "1"}
-    cmd = [sys.executable, "-m", "harness.cli", "run", f"runs_dir={tmp_path / 'runs'}", "analyze=false",
+    cmd = [sys.executable, "-m", "harness.cli.main", "run", f"runs_dir={tmp_path / 'runs'}", "analyze=false",
            f"hydra.sweep.dir={tmp_path / 'sweep'}", *overrides]  # fmt: skip
     return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
 

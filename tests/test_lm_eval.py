@@ -27,14 +27,14 @@ from lm_eval.api.model import LM  # noqa: E402
 from lm_eval.api.registry import register_model  # noqa: E402
 from lm_eval.tasks import TaskManager  # noqa: E402
 
-from harness.cli import main  # noqa: E402
-from harness.commands.export_lm_eval import write_folder  # noqa: E402
+from harness.cli.export_lm_eval import write_folder  # noqa: E402
+from harness.cli.main import main  # noqa: E402
 from harness.config import RetrieverConfig, RunConfig, TaskConfig  # noqa: E402
-from harness.data import bundled_files, load_dataset  # noqa: E402
+from harness.data.load import bundled_files, load_dataset  # noqa: E402
 from harness.paths import cache_dir  # noqa: E402
-from harness.pipeline import make_prompts  # noqa: E402
 from harness.registry import get_task  # noqa: E402
-from harness.retrieval import retrieve  # noqa: E402
+from harness.run.cached_retrieval import retrieve  # noqa: E402
+from harness.run.pipeline import make_prompts  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDER = ROOT / "tasks" / "lm_eval"

@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
+from harness.backends.reasoning_parsers import CLOSE
 from harness.config import GenerationConfig, MethodConfig, ModelConfig
 from harness.errors import ReaperError
 from harness.methods.instructions import header_pattern, load_templates, with_instruction
 from harness.methods.monitor import Monitor, MonitorConfig, Trace, content_words
 from harness.methods.srm import vote
-from harness.reasoning import CLOSE
 from harness.registry import METHODS, get_task
-from harness.store import GenerationStore, generate_with_store
+from harness.run.generation_store import GenerationStore, generate_with_store
 from harness.types import Example, Generation, Request
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -479,7 +479,7 @@ def smollm2_config() -> ModelConfig:
 @pytest.mark.embedded
 def test_r2p_run_directory_on_smollm2(pool, tmp_path: Path) -> None:
     from harness.config import RetrieverConfig, RunConfig, TaskConfig
-    from harness.pipeline import run_cell
+    from harness.run.pipeline import run_cell
 
     params = dict(think_budget=48, segment_tokens=16, answer_budget=12, candidates=2)
     cfg = RunConfig(

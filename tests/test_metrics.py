@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from harness.metrics import METRICS, macro_f1_ids, score
 from harness.registry import get_task
+from harness.run.metrics import METRICS, macro_f1_ids, score
 
 
 def test_classification_accuracy_and_macro_f1_over_fixed_labels():

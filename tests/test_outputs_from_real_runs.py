@@ -3,9 +3,9 @@ analyzer rates that are not applicable (None) must not break anything."""
 
 import json
 
-from harness.cli import main
+from harness.cli.main import main
 from harness.config import ModelConfig, RetrieverConfig, RunConfig, TaskConfig
-from harness.pipeline import run_cell
+from harness.run.pipeline import run_cell
 
 
 def make_runs(tmp_path):

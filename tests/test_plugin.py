@@ -4,7 +4,7 @@ import json
 import sys
 import textwrap
 
-from harness.cli import main
+from harness.cli.main import main
 from harness.registry import TASKS, Registry, get_task
 
 
@@ -61,7 +61,7 @@ def test_example_recipe_task_is_installed_and_scores(tmp_path, capsys):
 
 
 def test_example_recipe_task_runs_retrieval_on_its_own_sample(tmp_path, capsys):
-    from harness.data import bundled_files
+    from harness.data.load import bundled_files
 
     questions, outputs = bundled_files(get_task("recipe_tag"))
     out = tmp_path / "r.json"

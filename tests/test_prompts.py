@@ -2,8 +2,8 @@
 
 import pytest
 
-from harness.prompts import WHITESPACE, build_prompt
 from harness.registry import get_task
+from harness.run.profile_prompts import WHITESPACE, build_prompt
 from harness.types import Example
 
 L1_INPUT = (

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from harness.backends.base import build_generation
+from harness.backends.reasoning_parsers import Split, split_reasoning
 from harness.config import ModelConfig
-from harness.reasoning import Split, split_reasoning
 from harness.types import Request
 
 CASES = [

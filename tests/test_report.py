@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from rundirs import INJECTED, PAYLOAD_ANSWER, PAYLOAD_TRACE, make_runs
 
-from harness.cli import main
-from harness.report import build_report, fill, json_for_html
-from harness.tables import find_runs
+from harness.cli.main import main
+from harness.reporting.report import build_report, fill, json_for_html
+from harness.reporting.runs import find_runs
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOT = Path(tempfile.gettempdir()) / "reaper_report.png"

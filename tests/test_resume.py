@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def command(tmp: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "harness.cli", "run", "model=canned", "task=lamp2", "retriever=bm25",
+    return [sys.executable, "-m", "harness.cli.main", "run", "model=canned", "task=lamp2", "retriever=bm25",
             "model.batch_size=3", f"runs_dir={tmp / 'runs'}", f"cache_dir={tmp / 'cache'}", "analyze=false", *extra]  # fmt: skip
 
 

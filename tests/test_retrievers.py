@@ -12,11 +12,11 @@ import pytest
 from rank_bm25 import BM25Okapi
 from standins import StandInTask
 
-from harness import retrieval
 from harness.config import RetrieverConfig
 from harness.errors import DataError, ReaperError
 from harness.registry import RETRIEVERS
-from harness.retrieval import RETRIEVAL_STATS, clear_memo, retrieve
+from harness.run import cached_retrieval as retrieval
+from harness.run.cached_retrieval import RETRIEVAL_STATS, clear_memo, retrieve
 from harness.types import Example
 from retrievers.bm25 import bm25_scores, normalised
 
@@ -130,7 +130,9 @@ def test_bm25_matches_rank_bm25_on_many_random_profiles():
 
 
 def test_bm25_import_does_not_import_torch():
-    code = "import sys, retrievers.bm25, retrievers.dense, harness.retrieval; assert 'torch' not in sys.modules"
+    code = (
+        "import sys, retrievers.bm25, retrievers.dense, harness.run.cached_retrieval; assert 'torch' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 
 

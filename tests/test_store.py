@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from harness.config import GenerationConfig, ModelConfig
-from harness.store import GenerationStore, generate_with_store, generation_settings
+from harness.run.generation_store import GenerationStore, generate_with_store, generation_settings
 from harness.types import Generation, Request
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -160,7 +160,7 @@ KILL_SCRIPT = textwrap.dedent(
     """
     import sys, time
     from harness.config import GenerationConfig, ModelConfig
-    from harness.store import GenerationStore, generate_with_store, generation_settings
+    from harness.run.generation_store import GenerationStore, generate_with_store, generation_settings
     from harness.types import Generation, Request
 
     class SlowBackend:

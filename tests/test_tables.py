@@ -13,12 +13,13 @@ import pandas as pd
 import pytest
 from rundirs import DUPLICATE, MISSING, NO_METHOD, make_runs
 
-from harness.cli import main
+from harness.cli.main import main
 from harness.errors import ReaperError
 from harness.io import read_jsonl
-from harness.paired import paired_table
-from harness.table_render import to_csv, to_latex, to_markdown
-from harness.tables import failures_table, find_runs, lrm_vs_llm, methods_table, tokens_table
+from harness.reporting.paired import paired_table
+from harness.reporting.render import to_csv, to_latex, to_markdown
+from harness.reporting.runs import find_runs
+from harness.reporting.tables import failures_table, lrm_vs_llm, methods_table, tokens_table
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,7 +35,7 @@ def runs(runs_dir: Path):
 
 
 def _summary(runs_dir: Path, task: str, model: str, setting: str, method: str = "direct") -> dict:
-    """The newest summary.json of a cell, read straight from disk (not through harness.tables)."""
+    """The newest summary.json of a cell, read straight from disk (not through harness.reporting.tables)."""
     matches = sorted(
         runs_dir.glob(f"{task}__{model}__{setting}__{method}__*/summary.json"), key=lambda p: p.stat().st_mtime
     )
@@ -257,8 +258,8 @@ def test_user_errors(tmp_path: Path, runs_dir: Path, capsys: pytest.CaptureFixtu
 
 
 def test_cli_modules_import_no_heavy_libraries() -> None:
-    code = ("import sys, harness.cli; harness.cli.build_parser(); "
-            "import harness.commands.table, harness.commands.plot, harness.commands.report; "
+    code = ("import sys, harness.cli.main; harness.cli.main.build_parser(); "
+            "import harness.cli.table, harness.cli.plot, harness.cli.report; "
             "print([m for m in ('pandas', 'matplotlib') if m in sys.modules])")  # fmt: skip
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

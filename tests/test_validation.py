@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import main
+from harness.cli.main import main
 
 GOOD_ITEM = {"id": "p1", "title": "Old title", "text": "An article about bikes."}
 PREFIX = "Generate a headline for the following article: "

@@ -1,6 +1,6 @@
 """Text utilities and the per-sample context every failure-mode analyzer shares.
 
-Analyzers see only saved samples (the ``Analyzer`` protocol), so ``harness.analysis`` attaches what
+Analyzers see only saved samples (the ``Analyzer`` protocol), so ``harness.analyzers.run_analysis`` attaches what
 a sample does not store — the question's input and the retrieved items' fields — under
 ``sample.extra[CONTEXT_KEY]`` on in-memory copies; it is never written back to samples.jsonl.
 """

@@ -24,8 +24,8 @@ from harness.analyzers.common import (
     not_applicable,
     result,
 )
-from harness.metrics import rouge_pair
 from harness.registry import ANALYZERS
+from harness.run.metrics import rouge_pair
 from harness.types import Item, Sample, Task
 
 NAME = "retrieval_misuse"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from harness.backends.reasoning_parsers import split_reasoning
 from harness.config import ModelConfig
-from harness.reasoning import split_reasoning
 from harness.types import Generation, Request
 
 PROMPTED_REASONING_INSTRUCTION = (

@@ -17,9 +17,9 @@ import time
 from typing import Any
 
 from harness.backends.base import build_generation, chat_messages, failed_generation, model_identity
+from harness.backends.embedded_model import resolve_model_path
 from harness.backends.vllm_backend import plain
 from harness.config import GenerationConfig, ModelConfig
-from harness.embedded import resolve_model_path
 from harness.registry import BACKENDS
 from harness.types import Generation, Request
 

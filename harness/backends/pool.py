@@ -66,7 +66,7 @@ class LazyBackend:
 def _check_local_path(model: ModelConfig) -> None:
     """A local model path that does not exist fails before any retrieval or output, in one line."""
     if model.backend in ("vllm", "hf"):
-        from harness.embedded import check_local_path
+        from harness.backends.embedded_model import check_local_path
 
         check_local_path(model.path)
 

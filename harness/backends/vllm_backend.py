@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.backends.base import build_generation, chat_messages, failed_generation, model_identity
+from harness.backends.embedded_model import resolve_model_path
 from harness.config import GenerationConfig, ModelConfig
-from harness.embedded import resolve_model_path
 from harness.registry import BACKENDS
 from harness.types import Generation, Request
 

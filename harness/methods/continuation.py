@@ -103,7 +103,7 @@ def _load_tokenizer(path: str, revision: str | None) -> Any:
     try:
         from transformers import AutoTokenizer
 
-        from harness.embedded import resolve_model_path
+        from harness.backends.embedded_model import resolve_model_path
 
         return AutoTokenizer.from_pretrained(resolve_model_path(path), revision=revision)
     except Exception as exc:  # noqa: BLE001 - any failure means the same thing to the user

@@ -27,8 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.backends.reasoning_parsers import CLOSE
 from harness.methods.instructions import Templates, header_pattern
-from harness.reasoning import CLOSE
 from harness.types import Task
 
 CHECKS = ("budget", "template", "repetition", "drift", "format")

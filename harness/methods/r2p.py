@@ -29,7 +29,7 @@ from typing import Any
 from harness.config import GenerationConfig
 from harness.errors import ReaperError
 from harness.methods.continuation import Continuation, model_tokenizer, resolve_continuation
-from harness.methods.cot import generate_once, generated_tokens, instructed_messages
+from harness.methods.instructed import generate_once, generated_tokens, instructed_messages
 from harness.methods.instructions import Templates, load_templates
 from harness.methods.monitor import Monitor, MonitorConfig, content_words
 from harness.methods.rpi import SegmentRunner

@@ -21,10 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.backends.reasoning_parsers import CLOSE, OPEN, split_reasoning
 from harness.config import GenerationConfig
 from harness.methods.continuation import Continuation
 from harness.methods.monitor import Intervention, Monitor, MonitorConfig, Trace
-from harness.reasoning import CLOSE, OPEN, split_reasoning
 from harness.types import GenerateFn, Generation, Request
 
 

@@ -16,7 +16,7 @@ from collections import Counter
 from typing import Any
 
 from harness.config import GenerationConfig
-from harness.methods.cot import Count, generate_once, generated_tokens
+from harness.methods.instructed import Count, generate_once, generated_tokens
 from harness.methods.instructions import Templates, with_instruction
 from harness.types import Example, GenerateFn, Generation, Task
 

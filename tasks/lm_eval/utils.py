@@ -2,10 +2,10 @@
 
 lm-eval loads this file by path (``!function utils.…``) from each task YAML. Docs are built by
 ``load_docs`` (the YAML's ``custom_dataset``), which receives the task's ``metadata``: it loads
-the questions and golds with ``harness.data.load_dataset`` (the bundled sample when no path is
-given), retrieves with ``harness.retrieval.retrieve`` and renders the prompt with
-``harness.prompts.build_prompts`` — so the prompts are the harness's own, byte for byte.
-``process_results`` returns per-doc values scored by ``harness.metrics``; the two metrics that
+the questions and golds with ``harness.data.load.load_dataset`` (the bundled sample when no path is
+given), retrieves with ``harness.run.cached_retrieval.retrieve`` and renders the prompt with
+``harness.run.profile_prompts.build_prompts`` — so the prompts are the harness's own, byte for byte.
+``process_results`` returns per-doc values scored by ``harness.run.metrics``; the two metrics that
 are not means (macro-F1, RMSE) keep ``(task, prediction, gold)`` per doc and are computed over
 the corpus by the very function ``reaper score`` uses. lm-eval's own ``f1`` is binary and it has
 no ROUGE, and unknown metric names fall back to ``evaluate.load`` (offline failure): hence all
@@ -42,12 +42,12 @@ def load_docs(
     import datasets
 
     from harness.config import RetrieverConfig
-    from harness.data import load_dataset
+    from harness.data.load import load_dataset
     from harness.errors import ReaperError
     from harness.paths import cache_dir
-    from harness.prompts import WHITESPACE, build_prompts, hf_counter
     from harness.registry import get_task
-    from harness.retrieval import retrieve
+    from harness.run.cached_retrieval import retrieve
+    from harness.run.profile_prompts import WHITESPACE, build_prompts, hf_counter
 
     task = get_task(lamp_task)
     data = load_dataset(task, questions, outputs)
@@ -69,8 +69,8 @@ def load_docs(
 
 def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, float | Corpus]:
     """Per-doc values under the official metric keys; F1 and RMSE keep the pair for the corpus."""
-    from harness.metrics import per_sample_values
     from harness.registry import get_task
+    from harness.run.metrics import per_sample_values
 
     task = get_task(doc["lamp_task"])
     pred, gold = results[0], doc["gold"]
@@ -80,8 +80,8 @@ def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, float 
 
 def _corpus(metric: str, items: list[Corpus]) -> float:
     """The metric over the whole corpus, by the function ``reaper score`` uses."""
-    from harness.metrics import METRICS
     from harness.registry import get_task
+    from harness.run.metrics import METRICS
 
     labels = get_task(items[0][0]).labels
     return METRICS[metric].corpus([p for _, p, _ in items], [g for _, _, g in items], labels)

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.metrics import METRICS, label_ids, macro_f1_ids, per_sample_values
+from harness.run.metrics import METRICS, label_ids, macro_f1_ids, per_sample_values
 from harness.types import Generation, Sample, Task
 
 

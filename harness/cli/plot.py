@@ -20,8 +20,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def handle(ns: argparse.Namespace) -> None:
-    from harness.plots import figures, save_all
-    from harness.tables import find_runs
+    from harness.reporting.plots import figures, save_all
+    from harness.reporting.runs import find_runs
 
     formats = [f.strip() for f in ns.formats.split(",") if f.strip()]
     unknown = sorted(set(formats) - {"png", "svg"})

@@ -21,7 +21,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def handle(ns: argparse.Namespace) -> None:
-    from harness.report import build_report
+    from harness.reporting.report import build_report
 
     path = build_report(Path(ns.runs_dir), Path(ns.out), ns.metrics, ns.method, ns.samples_per_run)
     print(path)

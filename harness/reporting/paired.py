@@ -16,7 +16,8 @@ import numpy as np
 
 from harness.errors import ReaperError
 from harness.io import read_jsonl
-from harness.tables import Run, Table, grid, metric_keys, metric_meta, select_method, setting_sort_key
+from harness.reporting.frame import Table, grid
+from harness.reporting.runs import Run, metric_keys, metric_meta, select_method, setting_sort_key
 
 COLUMNS = ("diff", "ci95 low", "ci95 high", "n")
 ROW_NAMES = ["reasoning model", "general model", "task", "setting", "metric"]

@@ -12,7 +12,7 @@ import html
 import math
 from collections.abc import Callable
 
-from harness.tables import Table
+from harness.reporting.frame import Table
 
 MISSING = "—"
 NOT_AVAILABLE = "n/a"

@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(ns: argparse.Namespace) -> None:
-    from harness.analysis import analyze_run
+    from harness.analyzers.run_analysis import analyze_run
     from harness.errors import ReaperError
 
     run_dir = Path(ns.run_dir)

@@ -21,7 +21,7 @@ from typing import Any
 from harness.errors import DataError, ReaperError
 from harness.types import Example, Task
 
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "tasks" / "data"
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "tasks" / "data"
 HF_PREFIX = "hf://"
 
 

@@ -30,8 +30,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def handle(ns: argparse.Namespace) -> None:
-    from harness.table_render import render
-    from harness.tables import build, find_runs
+    from harness.reporting.render import render
+    from harness.reporting.runs import find_runs
+    from harness.reporting.tables import build
 
     runs = find_runs(Path(ns.runs_dir))
     table = build(ns.layout, runs, ns.metrics, ns.method, resamples=ns.resamples, seed=ns.seed)

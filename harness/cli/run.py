@@ -23,7 +23,7 @@ CELLS = {"done": 0}
 @hydra.main(version_base="1.3", config_path="pkg://hydra_conf", config_name="config")
 def _run(cfg: DictConfig) -> str | None:
     """One grid cell; a ReaperError ends the process with one line and exit code 2."""
-    from harness.pipeline import run_cell
+    from harness.run.pipeline import run_cell
 
     run_cfg: RunConfig = OmegaConf.to_object(cfg)  # type: ignore[assignment]
     try:
@@ -59,7 +59,7 @@ def report_grid_counters() -> None:
     """One line a grid's cost can be checked with: model loads and retrievals actually computed."""
     from harness.backends.pool import LOAD_COUNT
     from harness.progress import note
-    from harness.retrieval import RETRIEVAL_STATS
+    from harness.run.cached_retrieval import RETRIEVAL_STATS
 
     note(f"cells: {CELLS['done']}, model loads: {LOAD_COUNT['loads']}, retrievals computed: "
          f"{RETRIEVAL_STATS['computed']} (disk cache hits {RETRIEVAL_STATS['disk_hits']}, "

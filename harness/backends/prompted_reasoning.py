@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from harness.backends.reasoning_parsers import CLOSE, OPEN
 from harness.config import GenerationConfig, ModelConfig
-from harness.reasoning import CLOSE, OPEN
 from harness.types import GenerateFn, Generation, Request
 
 

@@ -1,6 +1,6 @@
 """The HTML report's page, CSS and JavaScript, as Python strings (no package-data file to ship).
 
-Placeholders are ``@@NAME@@`` and are filled in one pass (``harness.report.fill``), so text that
+Placeholders are ``@@NAME@@`` and are filled in one pass (``harness.reporting.report.fill``), so text that
 comes from runs can never be re-read as a placeholder. The script never uses innerHTML with data:
 every sample string reaches the page through ``textContent`` or ``new Option``; the sample data
 itself arrives as JSON in a ``type="application/json"`` block, which the browser never executes.

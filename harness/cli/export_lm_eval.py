@@ -85,8 +85,8 @@ def write_folder(
 
 
 def _task_yaml(name: str, task_name: str, retriever: str, meta: dict[str, object]) -> str:
-    from harness.metrics import METRICS
     from harness.registry import get_task
+    from harness.run.metrics import METRICS
 
     metrics = get_task(task_name).metrics
     if unknown := [m for m in metrics if m not in AGGREGATION]:
@@ -130,7 +130,7 @@ def _parse_data(spec: str) -> tuple[str, tuple[str, str | None]]:
 
 def _task_names(tasks: str | None, data: dict[str, tuple[str, str | None]]) -> list[str]:
     """The requested tasks, each with its --data files or a bundled sample."""
-    from harness.data import bundled_files
+    from harness.data.load import bundled_files
     from harness.registry import TASKS, UnknownPluginError, get_task, task_name
 
     if tasks or data:
@@ -148,7 +148,7 @@ def _task_names(tasks: str | None, data: dict[str, tuple[str, str | None]]) -> l
 
 
 def _has_sample(task: object) -> bool:
-    from harness.data import bundled_files
+    from harness.data.load import bundled_files
 
     try:
         bundled_files(task)

@@ -4,7 +4,7 @@ cot and hrt append an instruction after the official LaMP prompt asking for reas
 ``<think></think>`` and then the answer alone. Reasoning models already split their traces through
 the model's parser; a general model (parser ``none``) puts the tags in its answer text, so the
 method splits them itself: otherwise every cot trace would be scored as part of the answer. The
-split follows the think-tag rules of harness.reasoning: an opened trace that never closed has no
+split follows the think-tag rules of harness.backends.reasoning_parsers: an opened trace that never closed has no
 answer (unscorable), never a trace scored as an answer.
 """
 
@@ -13,9 +13,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+from harness.backends.reasoning_parsers import CLOSE, OPEN, split_reasoning
 from harness.config import GenerationConfig
 from harness.methods.instructions import Templates, with_instruction
-from harness.reasoning import CLOSE, OPEN, split_reasoning
 from harness.types import Example, GenerateFn, Generation, Request, Task
 
 Count = Callable[[str], int]

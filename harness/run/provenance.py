@@ -24,7 +24,7 @@ def package_versions() -> dict[str, str]:
 
 def git_commit() -> str | None:
     """The commit of the harness checkout (with "-dirty" when it has uncommitted changes), if any."""
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
         dirty = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True, timeout=5)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from harness.tables import Run, metric_keys, metric_meta
+from harness.reporting.runs import Run, metric_keys, metric_meta
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

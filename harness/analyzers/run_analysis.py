@@ -30,7 +30,7 @@ from harness.registry import ANALYZERS, get_task
 from harness.types import Sample, Task
 
 log = logging.getLogger("reaper")
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "hydra_conf" / "analyzer"
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "hydra_conf" / "analyzer"
 
 
 def analyze_run(run_dir: Path, config: dict[str, Any] | None = None, names: list[str] | None = None) -> dict[str, Any]:
@@ -127,7 +127,7 @@ def load_contexts(run_dir: Path, spec: dict[str, Any], task: Task, samples: list
 
 def _examples(spec: dict[str, Any], task: Task) -> dict[str, Any]:
     """The run's questions by id; an unreadable source only disables item-based checks (warned)."""
-    from harness.data import load_dataset
+    from harness.data.load import load_dataset
 
     cfg = spec["config"]["task"]
     try:

@@ -21,8 +21,10 @@ from typing import Any
 
 from harness.errors import ReaperError
 from harness.io import read_jsonl, write_text_atomic
-from harness.report_template import CSS, JS, PAGE
-from harness.tables import Run, Table, Warn, build, compared_methods, find_runs, warn_stderr
+from harness.reporting.frame import Table
+from harness.reporting.report_page import CSS, JS, PAGE
+from harness.reporting.runs import Run, Warn, find_runs, warn_stderr
+from harness.reporting.tables import build, compared_methods
 
 LONG_TABLE = 30  # rows; a longer table is folded in a <details>
 SAMPLE_FIELDS = ("id", "status", "prompt", "retrieved_ids", "reasoning", "answer", "gold", "strict_pred",
@@ -59,7 +61,7 @@ def report_tables(runs: list[Run], parse: str, method: str, warn: Warn) -> list[
 
 
 def plots_html(runs: list[Run], parse: str, method: str) -> str:
-    from harness.plots import figures, svg_text
+    from harness.reporting.plots import figures, svg_text
 
     parts = []
     for name, fig in figures(runs, parse, method).items():
@@ -99,7 +101,7 @@ def runs_html(runs: list[Run]) -> str:
 def build_report(runs_dir: Path, out: Path, parse: str = "strict", method: str = "direct", per_run: int = 100,
                  warn: Warn = warn_stderr) -> Path:  # fmt: skip
     """Write the report for every run under ``runs_dir`` to ``out`` and return its path."""
-    from harness.table_render import to_html
+    from harness.reporting.render import to_html
 
     runs = find_runs(runs_dir, warn)
     tables = []

@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "run":
-        from harness.run_app import hydra_entry
+        from harness.cli.run import hydra_entry
 
         return hydra_entry(args[1:])
     parser = build_parser()
@@ -57,11 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Commands of other modules: name -> (help, module with add_arguments(parser) and handle(ns)).
 EXTRA_COMMANDS: dict[str, tuple[str, str]] = {
-    "analyze": ("run the failure-mode analyzers over a run directory", "harness.commands.analyze"),
-    "table": ("comparison tables from run directories (markdown, latex, csv)", "harness.commands.table"),
-    "plot": ("plots from run directories (PNG and SVG)", "harness.commands.plot"),
-    "report": ("a self-contained HTML report of run directories", "harness.commands.report"),
-    "export-lm-eval": ("write an lm-evaluation-harness task folder for your data", "harness.commands.export_lm_eval"),
+    "analyze": ("run the failure-mode analyzers over a run directory", "harness.cli.analyze"),
+    "table": ("comparison tables from run directories (markdown, latex, csv)", "harness.cli.table"),
+    "plot": ("plots from run directories (PNG and SVG)", "harness.cli.plot"),
+    "report": ("a self-contained HTML report of run directories", "harness.cli.report"),
+    "export-lm-eval": ("write an lm-evaluation-harness task folder for your data", "harness.cli.export_lm_eval"),
 }
 
 
@@ -93,9 +93,9 @@ def _score_args(p: argparse.ArgumentParser) -> None:
 
 def _score(ns: argparse.Namespace) -> None:
     """Print the official metric object for a predictions file."""
-    from harness.data import check_golds, id_diff, read_outputs
-    from harness.metrics import score
+    from harness.data.load import check_golds, id_diff, read_outputs
     from harness.registry import get_task
+    from harness.run.metrics import score
 
     task = get_task(ns.task)
     golds = read_outputs(ns.golds, task)
@@ -127,10 +127,10 @@ def _retrieve_args(p: argparse.ArgumentParser) -> None:
 def _retrieved(ns: argparse.Namespace):
     """Load the questions, validate them, and retrieve; shared by retrieve and prompts."""
     from harness.config import RetrieverConfig
-    from harness.data import read_questions
+    from harness.data.load import read_questions
     from harness.paths import cache_dir
     from harness.registry import get_task
-    from harness.retrieval import retrieve
+    from harness.run.cached_retrieval import retrieve
 
     if ns.k < 0:
         raise ReaperError(f"--k must be 0 or more, got {ns.k}")
@@ -159,7 +159,7 @@ def _prompts_args(p: argparse.ArgumentParser) -> None:
 
 def _prompts(ns: argparse.Namespace) -> None:
     from harness.io import write_jsonl_atomic
-    from harness.prompts import WHITESPACE, build_prompts, hf_counter
+    from harness.run.profile_prompts import WHITESPACE, build_prompts, hf_counter
 
     task, examples, retrieved = _retrieved(ns)
     counter = hf_counter(ns.budget_tokenizer) if ns.budget_tokenizer else WHITESPACE
@@ -172,14 +172,14 @@ def _rundir_args(p: argparse.ArgumentParser) -> None:
 
 
 def _rescore(ns: argparse.Namespace) -> None:
-    from harness.pipeline import score_run
+    from harness.run.pipeline import score_run
 
     run_dir = Path(ns.run_dir)
     for name in ("spec.json", "inputs.jsonl", "generations.jsonl"):
         if not (run_dir / name).exists():
             raise ReaperError(f"{run_dir}: not a run directory (no {name})")
     summary = score_run(run_dir)  # samples are rebuilt without tags: analyse them again
-    from harness.analysis import analyze_run
+    from harness.analyzers.run_analysis import analyze_run
 
     analyze_run(run_dir)
     print(json.dumps({k: v["value"] for k, v in summary["metrics"].items() if "@" not in k}))

@@ -4,24 +4,18 @@ Every number is read from a run's summary.json (written by the scoring code), an
 direction and display name from the metric metadata stored there, never from this module. A cell
 that some models have and others lack is kept as an explicit absent cell (rendered "—"), never
 dropped: silently missing rows are how comparison tables lie. Rendering lives in
-``harness.table_render``; the paired bootstrap in ``harness.paired``.
+``harness.reporting.render``; the paired bootstrap in ``harness.reporting.paired``.
 """
 
 from __future__ import annotations
 
-import json
-import math
-import sys
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import Any
 
 from harness.errors import ReaperError
-from harness.metrics import METRICS
-
-if TYPE_CHECKING:
-    import pandas as pd
+from harness.reporting.frame import Table, grid
+from harness.reporting.paired import paired_table
+from harness.reporting.runs import Run, metric_keys, metric_meta, select_method, setting_sort_key
 
 TYPE_ORDER = ("reasoning", "prompted-reasoning", "general")
 METHOD_ORDER = ("direct", "cot", "hrt", "rpi", "srm", "r2p")
@@ -33,193 +27,12 @@ TOKEN_COLUMNS = {  # summary["tokens"] key -> column label
     "total_tokens_mean": "total tokens",
     "truncation_rate": "truncation rate",
 }
-Warn = Callable[[str], None]
-
-
-def warn_stderr(message: str) -> None:
-    print(f"reaper: {message}", file=sys.stderr)
-
-
-@dataclass(frozen=True)
-class Run:
-    """One run directory as the tables see it: where it is, its summary, and when it was scored."""
-
-    path: Path
-    summary: dict[str, Any]
-    mtime: float
-
-    @property
-    def ident(self) -> dict[str, Any]:
-        return self.summary["run"]
-
-    @property
-    def task(self) -> str:
-        return str(self.ident["task"])
-
-    @property
-    def model(self) -> str:
-        return str(self.ident["model"])
-
-    @property
-    def model_type(self) -> str:
-        return str(self.ident.get("model_type", "general"))
-
-    @property
-    def method(self) -> str:
-        return str(self.ident.get("method", "direct"))
-
-    @property
-    def setting(self) -> str:
-        return setting_label(str(self.ident["retriever"]), int(self.ident.get("k", 0)))
-
-    @property
-    def cell(self) -> tuple[str, str, str, str]:
-        """What makes two runs the same table cell (the spec hash does not)."""
-        return (self.task, self.model, self.setting, self.method)
-
-
-def setting_label(retriever: str, k: int) -> str:
-    """``bm25 k=4``; retrieval off is just ``none``."""
-    return "none" if retriever == "none" or k == 0 else f"{retriever} k={k}"
-
-
-def setting_sort_key(label: str) -> tuple[int, str, int]:
-    name, _, k = label.partition(" k=")
-    return (0 if name == "none" else 1, name, int(k) if k else 0)
-
-
-def find_runs(runs_dir: Path, warn: Warn = warn_stderr) -> list[Run]:
-    """Every run under ``runs_dir`` (any depth); of duplicates of one cell, the newest summary wins."""
-    if not runs_dir.is_dir():
-        raise ReaperError(f"{runs_dir}: no such directory")
-    runs: dict[tuple[str, str, str, str], list[Run]] = {}
-    for path in sorted(runs_dir.rglob("summary.json")):
-        try:
-            summary = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as err:
-            raise ReaperError(f"{path}: unreadable summary ({err})") from err
-        if not isinstance(summary, dict) or "run" not in summary or "metrics" not in summary:
-            warn(f"{path}: not a run summary (no 'run'/'metrics'); skipped")
-            continue
-        run = Run(path.parent, summary, path.stat().st_mtime)
-        runs.setdefault(run.cell, []).append(run)
-    if not runs:
-        raise ReaperError(f"{runs_dir}: no run directories (no summary.json with a 'run' entry)")
-    chosen = []
-    for cell, group in runs.items():
-        group.sort(key=lambda r: r.mtime, reverse=True)
-        if len(group) > 1:
-            others = ", ".join(str(r.path) for r in group[1:])
-            warn(f"{len(group)} runs for {' / '.join(cell)}: using the newest, {group[0].path} (ignored: {others})")
-        chosen.append(group[0])
-    return sorted(chosen, key=lambda r: r.path.name)
-
-
-@dataclass
-class Table:
-    """A table ready to render: values, which cells no run provides, and how to show them.
-
-    ``frame`` holds floats (NaN where a run exists but has no value, e.g. nothing scorable);
-    ``absent`` is True where no run provides the cell. ``metric_level`` names the index level that
-    holds metric keys: it drives the ↑/↓ labels and, with ``bold_best``, the best value per row.
-    """
-
-    key: str
-    title: str
-    frame: pd.DataFrame
-    absent: pd.DataFrame
-    metric_level: str | None = None
-    metric_info: dict[str, tuple[str, bool]] = field(default_factory=dict)  # key -> (display, higher is better)
-    bold_best: bool = False
-    formats: dict[str, str] = field(default_factory=dict)  # last column level value -> format spec
-    notes: list[str] = field(default_factory=list)
-
-    def missing_cells(self) -> list[str]:
-        """Absent cells as 'row | column' strings, for --strict errors."""
-        out = []
-        for r, row in enumerate(self.absent.index):
-            for c, col in enumerate(self.absent.columns):
-                if self.absent.iat[r, c]:
-                    out.append(f"{_label(row)} | {_label(col)}")
-        return out
-
-    def best_mask(self) -> pd.DataFrame:
-        """True at the best value of each row (ties all win), respecting the metric's direction."""
-        mask = self.absent.copy() & False
-        if not (self.bold_best and self.metric_level):
-            return mask
-        level = self.frame.index.names.index(self.metric_level)
-        for r, row in enumerate(self.frame.index):
-            higher = self.metric_info[row[level]][1]
-            values = [(c, v) for c, v in enumerate(self.frame.iloc[r]) if not self.absent.iat[r, c] and _ok(v)]
-            if len(values) < 2:
-                continue
-            best = max(v for _, v in values) if higher else min(v for _, v in values)
-            for c, v in values:
-                mask.iat[r, c] = v == best
-        return mask
-
-
-def _ok(value: Any) -> bool:
-    return value is not None and not (isinstance(value, float) and math.isnan(value))
-
-
-def _label(key: Any) -> str:
-    return " / ".join(map(str, key)) if isinstance(key, tuple) else str(key)
-
-
-def grid(rows: list[tuple], cols: list[tuple], cells: dict[tuple[tuple, tuple], float | None],
-         row_names: list[str], col_names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
-    """Frame and absent mask for the given row/column keys; a key pair not in ``cells`` is absent."""
-    import pandas as pd
-
-    index = pd.MultiIndex.from_tuples(rows, names=row_names) if rows else _empty_index(row_names)
-    columns = pd.MultiIndex.from_tuples(cols, names=col_names) if cols else _empty_index(col_names)
-    values = [[_float(cells.get((r, c))) for c in cols] for r in rows]
-    absent = [[(r, c) not in cells for c in cols] for r in rows]
-    return (pd.DataFrame(values, index=index, columns=columns, dtype=float),
-            pd.DataFrame(absent, index=index, columns=columns, dtype=bool))  # fmt: skip
-
-
-def _empty_index(names: list[str]) -> pd.MultiIndex:
-    import pandas as pd
-
-    return pd.MultiIndex.from_arrays([[] for _ in names], names=names)
-
-
-def _float(value: Any) -> float:
-    return float(value) if _ok(value) else math.nan
-
-
-def metric_keys(run: Run, parse: str) -> list[str]:
-    """The run's metric keys for a parse (strict keys have no '@'), in the summary's order."""
-    keys = run.summary["metrics"]
-    return [k for k in keys if "@" not in k] if parse == "strict" else [k for k in keys if k.endswith("@lenient")]
-
-
-def metric_meta(run: Run, key: str) -> tuple[str, bool]:
-    """Display name and direction: from the summary entry, else from the metric registry."""
-    entry = run.summary["metrics"][key]
-    base = METRICS.get(key.split("@")[0])
-    display = entry.get("display") or (base.display if base else key)
-    higher = entry.get("higher_is_better", base.higher_is_better if base else None)
-    if higher is None:
-        raise ReaperError(f"{run.path}: metric {key!r} declares no direction (higher_is_better)")
-    return (f"{display} (lenient)" if key.endswith("@lenient") else display), bool(higher)
 
 
 def _models(runs: Iterable[Run]) -> list[tuple[str, str]]:
     """(type, model) pairs, reasoning models first, then prompted-reasoning, then general."""
     pairs = {(r.model_type, r.model) for r in runs}
     return sorted(pairs, key=lambda p: (TYPE_ORDER.index(p[0]) if p[0] in TYPE_ORDER else 9, p[0], p[1]))
-
-
-def select_method(runs: list[Run], method: str) -> list[Run]:
-    chosen = [r for r in runs if r.method == method]
-    if not chosen:
-        known = ", ".join(sorted({r.method for r in runs}))
-        raise ReaperError(f"no runs with method {method!r} (methods found: {known})")
-    return chosen
 
 
 def lrm_vs_llm(runs: list[Run], parse: str = "strict", method: str = "direct") -> Table:
@@ -355,7 +168,5 @@ def build(layout: str, runs: list[Run], parse: str = "strict", method: str = "di
     if layout == "failures":
         return failures_table(runs)
     if layout == "paired":
-        from harness.paired import paired_table
-
         return paired_table(runs, parse, method, **paired)
     raise ReaperError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")

@@ -16,15 +16,15 @@ from typing import Any
 from harness.backends.base import model_identity
 from harness.backends.pool import get_backend
 from harness.config import RunConfig
-from harness.data import Dataset, load_dataset
+from harness.data.load import Dataset, load_dataset
 from harness.io import read_jsonl, write_json_atomic, write_jsonl_atomic
 from harness.paths import cache_dir as default_cache_dir
 from harness.progress import note
-from harness.prompts import WHITESPACE, build_prompts, hf_counter, retrieved_items
 from harness.registry import METHODS, get_task
-from harness.retrieval import retrieve
-from harness.store import GenerationStore, generate_with_store, generation_settings
-from harness.summary import make_sample, summarize
+from harness.run.cached_retrieval import retrieve
+from harness.run.generation_store import GenerationStore, generate_with_store, generation_settings
+from harness.run.profile_prompts import WHITESPACE, build_prompts, hf_counter, retrieved_items
+from harness.run.scoring import make_sample, summarize
 from harness.types import Example, Generation, Request, Sample, Task
 
 log = logging.getLogger("reaper")
@@ -50,14 +50,14 @@ def run_cell(cfg: RunConfig) -> Path:
         )  # fmt: skip
 
     if cfg.model.prompted_reasoning:
-        from harness.prompted import two_phase
+        from harness.backends.prompted_reasoning import two_phase
 
         generate = two_phase(generate, cfg.model)
     generations = method.run(task, dataset.examples, prompts, generate, cfg.model.generation)
     run_dir = run_directory(cfg, task)
     write_run(run_dir, cfg, dataset, task, prompts, retrieved, generations)
     if cfg.analyze:
-        from harness.analysis import analyze_run
+        from harness.analyzers.run_analysis import analyze_run
 
         analyze_run(run_dir)
     return run_dir
@@ -82,7 +82,7 @@ def make_prompts(task: Task, examples: list[Example], retrieved: dict[str, list[
     """The official prompt per question for its retrieved items (best first), within the budget."""
     counter = WHITESPACE
     if cfg.task.max_prompt_tokens is not None and cfg.model.backend != "openai":
-        from harness.embedded import resolve_model_path
+        from harness.backends.embedded_model import resolve_model_path
 
         counter = hf_counter(resolve_model_path(cfg.model.path))
     return build_prompts(task, examples, retrieved, cfg.task.max_prompt_tokens, counter)
@@ -113,7 +113,7 @@ def write_run(
     retrieved: dict[str, list[str]], generations: list[Generation],
 ) -> None:  # fmt: skip
     """spec.json, generations.jsonl and the rows rescore needs, then samples and summary."""
-    from harness.provenance import provenance
+    from harness.run.provenance import provenance
 
     spec = {"config": spec_dict(cfg), "model_identity": model_identity(cfg.model), "model_is_reasoning": cfg.model.reasoning,
             "prompted_reasoning": cfg.model.prompted_reasoning, "data": {"source": dataset.source, "hash": dataset.data_hash},

@@ -1,1 +1,0 @@
-"""Subcommands of `reaper` that live outside the core CLI module (each: add_arguments + handle)."""
