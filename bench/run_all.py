@@ -10,6 +10,7 @@ HERE = Path(__file__).resolve().parent
 BENCHES = [
     ("retrieval at LaMP scale vs the official procedure", ["bench_retrieval.py"]),
     ("loading a LaMP-dev-sized questions file", ["bench_loading.py"]),
+    ("resuming from a large generation store", ["bench_store.py"]),
     ("harness overhead and reruns", ["bench_pipeline.py"]),
     ("vLLM batched vs one at a time", ["bench_vllm_batching.py"]),
     ("grid cost on the embedded model", ["bench_grid.py"]),

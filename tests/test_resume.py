@@ -4,6 +4,7 @@ and leaves no output that looks complete."""
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -18,10 +19,16 @@ def command(tmp: Path, *extra: str) -> list[str]:
 
 
 def stored_lines(tmp: Path) -> list[dict]:
-    files = list((tmp / "cache" / "generations").glob("*.jsonl"))
+    """Committed rows of the run's store (read straight from SQLite, not through the harness)."""
+    files = list((tmp / "cache" / "generations").glob("*.sqlite"))
     if not files:
         return []
-    return [json.loads(line) for line in files[0].read_text().splitlines() if line.strip().endswith("}")]
+    try:
+        with sqlite3.connect(files[0], timeout=30) as conn:
+            rows = conn.execute("SELECT key, record FROM generations").fetchall()
+    except sqlite3.OperationalError:  # the table is created by the first write
+        return []
+    return [{"key": key, "generation": json.loads(record)} for key, record in rows]
 
 
 def test_kill_9_mid_run_then_resume(tmp_path):

@@ -6,14 +6,24 @@ import dataclasses
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from harness.config import GenerationConfig, ModelConfig
-from harness.run.generation_store import GenerationStore, generate_with_store, generation_settings
+from harness.run.generation_store import (
+    NETWORK_FILESYSTEMS,
+    GenerationStore,
+    filesystem_type,
+    generate_with_store,
+    generation_settings,
+    journal_mode,
+)
 from harness.types import Generation, Request
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -138,22 +148,54 @@ def test_identical_requests_generate_once_and_keep_their_ids(tmp_path: Path) -> 
     assert backend.calls == [["x"]] and [g.id for g in out] == ["x", "y"]
 
 
-def test_torn_trailing_line_is_ignored_and_next_append_starts_fresh(tmp_path: Path) -> None:
-    path = tmp_path / "g.jsonl"
+def test_duplicates_resolve_last_wins_and_failures_never_count(tmp_path: Path) -> None:
+    path = tmp_path / "g.sqlite"
     store = GenerationStore(path)
     store.put_many([("k1", Generation(id="a", answer="1")), ("k2", Generation(id="b", answer="2"))])
-    store.put("k1", Generation(id="a", answer="1b"))  # duplicates: last wins
-    store.put("k3", Generation(id="c", error="timeout"))  # failed ones never count as finished
-    with open(path, "ab") as handle:
-        handle.write(b'{"v": 1, "key": "k4", "generation": {"id": "d", "ans')
-
+    store.put("k1", Generation(id="a", answer="1b"))
+    store.put("k3", Generation(id="c", error="timeout"))
     reloaded = GenerationStore(path)
     assert reloaded.get("k1").answer == "1b" and reloaded.get("k2").answer == "2"
-    assert reloaded.get("k3") is None and reloaded.get("k4") is None and reloaded.torn_lines == 1
-    reloaded.put("k5", Generation(id="e", answer="5"))
-    lines = path.read_text().splitlines()
-    assert lines[-1].startswith('{"v": 1, "key": "k5"') and lines[-2].endswith('"ans')
-    assert GenerationStore(path).get("k5").answer == "5"
+    assert reloaded.get("k3") is None and "k3" not in reloaded and len(reloaded) == 3
+    assert set(reloaded.get_many(["k1", "k2", "k3", "nope"])) == {"k1", "k2"}
+
+
+def test_a_json_lines_store_of_an_earlier_version_is_imported_once(tmp_path: Path) -> None:
+    legacy = tmp_path / "m.jsonl"
+    lines = [{"v": 1, "key": "k1", "generation": {"id": "a", "answer": "1"}},
+             {"v": 1, "key": "k1", "generation": {"id": "a", "answer": "1b"}},
+             {"v": 1, "key": "k2", "generation": {"id": "b", "answer": "2"}}]  # fmt: skip
+    legacy.write_text("".join(json.dumps(x) + "\n" for x in lines) + '{"v": 1, "key": "k3", "gen')  # torn tail
+    store = GenerationStore(tmp_path / "m.sqlite")
+    assert store.get("k1").answer == "1b" and store.get("k2").answer == "2" and len(store) == 2
+    store.put("k1", Generation(id="a", answer="new"))
+    assert GenerationStore(tmp_path / "m.sqlite").get("k1").answer == "new"  # not imported over again
+
+
+def test_lookup_reads_the_index_not_every_trace(tmp_path: Path) -> None:
+    """A lookup of a few keys in a large store touches a few pages, not the whole database."""
+    path = tmp_path / "big.sqlite"
+    store = GenerationStore(path)
+    trace = "word " * 2000  # ~10 kB per record: 400 records is a 4 MB store
+    store.put_many([(f"k{i}", Generation(id=str(i), raw_text=trace, reasoning=trace, answer="x")) for i in range(400)])
+    store.close()
+    size = path.stat().st_size
+    assert size > 4_000_000
+    reader = GenerationStore(path)
+    reader.get_many(["warm-up"])  # opens the connection and reads the schema
+    before = _bytes_read()
+    found = reader.get_many(["k7", "k123", "missing"])
+    read = _bytes_read() - before
+    assert set(found) == {"k7", "k123"} and found["k7"].raw_text == trace
+    assert read < size / 20, (read, size)
+
+
+def _bytes_read() -> int:
+    """Bytes this process has read through system calls so far (Linux /proc/self/io)."""
+    for line in Path("/proc/self/io").read_text().splitlines():
+        if line.startswith("rchar:"):
+            return int(line.split()[1])
+    raise AssertionError("no rchar in /proc/self/io")
 
 
 KILL_SCRIPT = textwrap.dedent(
@@ -181,7 +223,7 @@ KILL_SCRIPT = textwrap.dedent(
 
 
 def test_kill_9_mid_run_then_resume_loses_and_duplicates_nothing(tmp_path: Path) -> None:
-    path, script = tmp_path / "g.jsonl", tmp_path / "run.py"
+    path, script = tmp_path / "g.sqlite", tmp_path / "run.py"
     script.write_text(KILL_SCRIPT)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(
@@ -212,13 +254,71 @@ def test_kill_9_mid_run_then_resume_loses_and_duplicates_nothing(tmp_path: Path)
     assert not set(regenerated) & set(stored_before_kill), "batches stored before the kill were regenerated"
     assert len(regenerated) == len(set(regenerated)) == 40 - finished
     assert [g.id for g in out] == [r.id for r in requests] and all(g.error is None for g in out)
-    ids = [json.loads(line)["generation"]["id"] for line in path.read_text().splitlines() if _complete(line)]
+    ids = [json.loads(r)["id"] for (r,) in sqlite3.connect(path).execute("SELECT record FROM generations")]
     assert sorted(ids) == sorted(r.id for r in requests), "each id stored exactly once"
 
 
-def _complete(line: str) -> bool:
-    try:
-        json.loads(line)
-    except ValueError:
-        return False
-    return True
+WRITER_SCRIPT = textwrap.dedent(
+    """
+    import sys, time
+    from harness.run.generation_store import GenerationStore
+    from harness.types import Generation
+
+    path, name, batches = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    store = GenerationStore(path)
+    for b in range(batches):
+        own = [(f"{name}-{b}-{i}", Generation(id=f"{name}-{b}-{i}", raw_text="t " * 3000, answer=name)) for i in range(5)]
+        shared = [(f"shared-{b}", Generation(id=f"shared-{b}", answer="same"))]  # every writer stores it too
+        store.put_many(own + shared)
+        print("stored", b, flush=True)
+        time.sleep(0.01)
+    print("finished", flush=True)
+    """
+)
+
+
+@pytest.mark.parametrize("journal", ["WAL", "DELETE"])  # local disk / network filesystem mode
+def test_concurrent_writer_processes_and_a_kill_9_lose_nothing_reported_stored(tmp_path: Path, journal: str) -> None:
+    path, script = tmp_path / "shared.sqlite", tmp_path / "writer.py"
+    script.write_text(WRITER_SCRIPT)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "REAPER_STORE_JOURNAL": journal}
+
+    def start(name: str, batches: int) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, str(script), str(path), name, str(batches)],
+                                stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)  # fmt: skip
+
+    writers = {name: start(name, 40) for name in ("a", "b", "c")}
+    victim = start("v", 100_000)
+    assert victim.stdout is not None
+    stored = [
+        int(line.split()[1]) for line, _ in zip(victim.stdout, range(15), strict=False) if line.startswith("stored")
+    ]
+    victim.send_signal(signal.SIGKILL)  # mid-stream: likely inside a transaction, holding the write lock
+    victim.wait(timeout=10)
+    for proc in writers.values():
+        out, _ = proc.communicate(timeout=120)
+        assert proc.returncode == 0 and out.strip().endswith("finished"), out
+
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0].upper() == journal
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    store = GenerationStore(path)
+    for name in writers:
+        keys = [f"{name}-{b}-{i}" for b in range(40) for i in range(5)]
+        found = store.get_many(keys)
+        assert len(found) == 200 and all(g.answer == name and g.id == k for k, g in found.items())
+    victim_keys = [f"v-{b}-{i}" for b in stored for i in range(5)]
+    assert len(store.get_many(victim_keys)) == len(victim_keys) == 5 * len(stored) > 0
+    assert set(store.get_many([f"shared-{b}" for b in range(40)])) == {f"shared-{b}" for b in range(40)}
+    victim_total = conn.execute("SELECT COUNT(*) FROM generations WHERE key LIKE 'v-%'").fetchone()[0]
+    assert victim_total % 5 == 0, "a killed transaction left part of a batch"  # all of a batch or none
+    assert len(store) == 3 * 200 + victim_total + conn.execute(
+        "SELECT COUNT(*) FROM generations WHERE key LIKE 'shared-%'").fetchone()[0]  # fmt: skip
+
+
+def test_journal_mode_follows_the_filesystem(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("REAPER_STORE_JOURNAL", raising=False)
+    assert filesystem_type(Path("/proc")) == "proc"  # the longest matching mount point wins
+    assert journal_mode(tmp_path) == ("DELETE" if filesystem_type(tmp_path) in NETWORK_FILESYSTEMS else "WAL")
+    monkeypatch.setenv("REAPER_STORE_JOURNAL", "DELETE")
+    assert journal_mode(tmp_path) == "DELETE"

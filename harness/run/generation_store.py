@@ -1,8 +1,8 @@
 """The generation store: every finished generation on disk before the next batch starts.
 
 Generation is the only expensive step of a run, so a killed run (kill -9, OOM, pre-emption) must
-lose at most the batch in flight. Records are appended to a JSON-lines file and fsynced per batch;
-loading ignores a torn trailing line and the next append starts on a fresh line.
+lose at most the batch in flight. Each batch is one SQLite transaction; a run looks up only its own
+keys, so what a process pays grows with its run, not with everything the store ever held.
 
 The key is a hash of everything that decides the output: the model identity, the complete
 generation settings and the request content. Never the prompt alone (lm-eval's cache ignores the
@@ -16,14 +16,16 @@ import dataclasses
 import hashlib
 import json
 import os
-from collections.abc import Callable, Mapping
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from harness.config import GenerationConfig, ModelConfig
 from harness.types import Backend, Generation, Request
 
-FORMAT = 1  # version of a store line: {"v", "key", "generation"}
+FORMAT = 1  # version of the key blob (bump when what a key covers changes)
 
 
 def _plain(value: Any) -> Any:
@@ -71,13 +73,22 @@ def generation_settings(model: ModelConfig, gen: GenerationConfig | None = None)
 
 
 class GenerationStore:
-    """Append-only JSON-lines store of generations, indexed in memory; duplicates resolve last-wins."""
+    """Generations of one model in a SQLite database: lookups read its key index, never every trace.
+
+    Every batch is one transaction (committed with fsync), so a killed writer loses at most the
+    batch in flight and never leaves a half-written record. Several processes may read and write
+    one store at once (joblib, SLURM array jobs): SQLite serialises the writers. On a local disk
+    the database runs in WAL mode (readers never wait for a writer); on a network filesystem,
+    where WAL's shared memory does not work across hosts, it uses the rollback journal and the
+    filesystem's POSIX locks. Duplicate keys resolve last-wins. See docs/design/generation-store.md.
+    """
 
     def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self._index: dict[str, Generation] = {}
-        self.torn_lines = 0  # lines left unreadable by killed appends; skipped, their batches reran
-        self._load()
+        path = Path(path)
+        self.path = path.with_suffix(".sqlite") if path.suffix == ".jsonl" else path
+        self._legacy = path.with_suffix(".jsonl")  # the JSON-lines store of earlier versions, imported once
+        self._conn: sqlite3.Connection | None = None
+        self._pid = -1
 
     @staticmethod
     def key(model_identity: str, settings: dict[str, Any], request: Request) -> str:
@@ -92,78 +103,138 @@ class GenerationStore:
 
     def get(self, key: str) -> Generation | None:
         """The stored generation, if it finished without an error (failed ones are retried)."""
-        generation = self._index.get(key)
-        return generation if generation is not None and generation.error is None else None
+        return self.get_many([key]).get(key)
+
+    def get_many(self, keys: list[str]) -> dict[str, Generation]:
+        """key -> stored generation for the keys the store holds (errors excluded), by index lookups."""
+        if not self._exists():
+            return {}
+        conn, found = self._connection(), {}
+        wanted = list(dict.fromkeys(keys))
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for key, record in conn.execute(f"SELECT key, record FROM generations WHERE key IN ({marks})", chunk):
+                generation = Generation.from_dict(json.loads(record))
+                if generation.error is None:
+                    found[key] = generation
+        return found
 
     def put(self, key: str, generation: Generation) -> None:
         """Store one generation durably."""
         self.put_many([(key, generation)])
 
     def put_many(self, items: list[tuple[str, Generation]]) -> None:
-        """Append a batch with a single flush + fsync, then index it."""
+        """Store a batch in one transaction: all of it survives a kill after this returns, or none."""
         if not items:
             return
-        lines = [
-            json.dumps({"v": FORMAT, "key": k, "generation": g.to_dict()}, ensure_ascii=False) + "\n" for k, g in items
-        ]
-        data = "".join(lines).encode("utf-8")
-        created = not self.path.exists()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a+b") as handle:
-            _lock(handle)  # parallel grid jobs may share one store: one whole batch at a time
-            if handle.seek(0, os.SEEK_END) > 0:
-                handle.seek(-1, os.SEEK_END)
-                if handle.read(1) != b"\n":  # a torn line from a killed run: start on a fresh line
-                    data = b"\n" + data
-            handle.write(data)  # append mode: always at the end
-            handle.flush()
-            os.fsync(handle.fileno())
-        if created:
-            _fsync_dir(self.path.parent)  # the new file's directory entry must survive a crash too
-        for k, g in items:
-            self._index[k] = g
+        rows = [(k, json.dumps(g.to_dict(), ensure_ascii=False)) for k, g in items]
+        conn = self._connection()
+        with _transaction(conn):
+            conn.executemany("INSERT OR REPLACE INTO generations (key, record) VALUES (?, ?)", rows)
 
     def __len__(self) -> int:
-        return len(self._index)
+        if not self._exists():
+            return 0
+        return int(self._connection().execute("SELECT COUNT(*) FROM generations").fetchone()[0])
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and self.get(key) is not None
 
-    def _load(self) -> None:
-        if not self.path.exists():
+    def _exists(self) -> bool:
+        return self.path.exists() or self._legacy.exists()
+
+    def close(self) -> None:
+        """Close this process's connection (it reopens on the next use)."""
+        if self._conn is not None and self._pid == os.getpid():
+            self._conn.close()
+        self._conn = None
+
+    def _connection(self) -> sqlite3.Connection:
+        """This process's connection (a forked child opens its own: SQLite handles must not cross a fork)."""
+        if self._conn is None or self._pid != os.getpid():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+            conn.execute(f"PRAGMA journal_mode={journal_mode(self.path.parent)}")
+            conn.execute("PRAGMA synchronous=FULL")  # the commit of a batch reaches the disk before we go on
+            conn.execute("CREATE TABLE IF NOT EXISTS generations (key TEXT PRIMARY KEY, record TEXT NOT NULL)")
+            conn.execute("CREATE TABLE IF NOT EXISTS imported (name TEXT PRIMARY KEY)")
+            self._conn, self._pid = conn, os.getpid()
+            self._import_legacy(conn)
+        return self._conn
+
+    def _import_legacy(self, conn: sqlite3.Connection) -> None:
+        """Move a JSON-lines store of an earlier version in, once (torn lines of killed appends skipped)."""
+        if not self._legacy.exists():
             return
-        for line in self.path.read_bytes().split(b"\n"):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                self._index[record["key"]] = Generation.from_dict(record["generation"])
-            except (ValueError, KeyError, TypeError):
-                # Torn by a kill during an append (the trailing line, or one a later append moved past):
-                # the generations it held were never reported stored, so they are simply generated again.
-                self.torn_lines += 1
+        with _transaction(conn):
+            if conn.execute("SELECT 1 FROM imported WHERE name = ?", (self._legacy.name,)).fetchone():
+                return
+            rows = []
+            with self._legacy.open("rb") as handle:
+                for line in handle:
+                    try:
+                        record = json.loads(line)
+                        rows.append((record["key"], json.dumps(record["generation"], ensure_ascii=False)))
+                    except (ValueError, KeyError, TypeError):
+                        continue  # torn by a kill during an append: never reported stored
+            conn.executemany("INSERT OR REPLACE INTO generations (key, record) VALUES (?, ?)", rows)
+            conn.execute("INSERT INTO imported (name) VALUES (?)", (self._legacy.name,))
 
 
-def _lock(handle: Any) -> None:
-    """Exclusive advisory lock until the handle closes (POSIX; elsewhere appends go unlocked)."""
+_CHUNK = 500  # keys per lookup query (below SQLite's bound-variable limit)
+_BUSY_TIMEOUT_S = 600.0  # a writer waits this long for another process's transaction
+NETWORK_FILESYSTEMS = (
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smb3",
+    "smbfs",
+    "lustre",
+    "gpfs",
+    "beegfs",
+    "ceph",
+    "glusterfs",
+    "9p",
+    "fuse",
+)
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """BEGIN IMMEDIATE takes the write lock up front, so two writers never deadlock on an upgrade."""
+    conn.execute("BEGIN IMMEDIATE")
     try:
-        import fcntl
-    except ImportError:
-        return
-    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
-def _fsync_dir(directory: Path) -> None:
+def journal_mode(directory: Path) -> str:
+    """WAL on a local disk; the rollback journal where WAL cannot work (network filesystems, across hosts)."""
+    forced = os.environ.get("REAPER_STORE_JOURNAL")
+    if forced:
+        return forced
+    return "DELETE" if filesystem_type(directory) in NETWORK_FILESYSTEMS else "WAL"
+
+
+def filesystem_type(directory: Path) -> str | None:
+    """The type of the filesystem holding ``directory`` (Linux /proc/mounts; None elsewhere)."""
     try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # some platforms cannot open directories
-        return
-    try:
-        os.fsync(fd)
+        mounts = Path("/proc/mounts").read_text(encoding="utf-8").splitlines()
     except OSError:
-        pass
-    finally:
-        os.close(fd)
+        return None
+    target, best, kind = str(Path(directory).resolve()), -1, None
+    for line in mounts:
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        point = parts[1].replace("\\040", " ")
+        if (target == point or target.startswith(point.rstrip("/") + "/")) and len(point) > best:
+            best, kind = len(point), parts[2].split(".")[0]
+    return kind
 
 
 OnBatch = Callable[[list[Generation], int, int], None]
@@ -187,13 +258,10 @@ def generate_with_store(
     the requests that needed generating.
     """
     keys = [store.key(backend.model_id, settings, r) for r in requests]
-    results: dict[str, Generation] = {}
+    results: dict[str, Generation] = store.get_many(keys) if use_cache else {}
     todo: dict[str, Request] = {}  # key -> first request with it: identical requests generate once
     for key, request in zip(keys, requests, strict=True):
-        cached = store.get(key) if use_cache else None
-        if cached is not None:
-            results[key] = cached
-        elif key not in todo:
+        if key not in results and key not in todo:
             todo[key] = request
     pending = list(todo.items())
     size = max(1, int(batch_size))

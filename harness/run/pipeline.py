@@ -40,7 +40,7 @@ def run_cell(cfg: RunConfig) -> Path:
     dataset = load_dataset(task, cfg.task.questions, cfg.task.outputs, cfg.task.limit)
     retrieved = retrieve(task, dataset.examples, cfg.retriever, cache, dataset.data_hash, dataset.source)
     prompts = make_prompts(task, dataset.examples, retrieved, cfg)
-    store = open_store(cache / "generations" / f"{_slug(model_identity(cfg.model))}.jsonl")
+    store = open_store(cache / "generations" / f"{_slug(model_identity(cfg.model))}.sqlite")
 
     def generate(requests: list[Request], gen) -> list[Generation]:
         settings = generation_settings(cfg.model, gen)  # the request itself is keyed by the store
@@ -67,7 +67,7 @@ _STORES: dict[Path, GenerationStore] = {}
 
 
 def open_store(path: Path) -> GenerationStore:
-    """One in-memory index per store file and process: a grid's cells do not re-read it."""
+    """One connection per store file and process, shared by a grid's cells."""
     if path not in _STORES:
         _STORES[path] = GenerationStore(path)
     return _STORES[path]
