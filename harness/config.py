@@ -20,7 +20,28 @@ class TaskConfig:
     questions: str | None = None  # questions file (JSON, JSON lines, HF dataset dir/hub id); None = bundled sample
     outputs: str | None = None  # gold outputs file; None = bundled sample (or no golds)
     limit: int | None = None  # keep only the first N questions (demo sizing)
+    sample: int | None = None  # draw N questions at random (seeded: the same ids in every cell and session)
+    sample_seed: int = 0  # seed of task.sample
+    sample_by_user: bool = False  # task.sample spreads over as many users as possible (time split: user_id)
     max_prompt_tokens: int | None = None  # token budget for profile items in the prompt; None = no truncation
+
+
+@dataclass
+class DataConfig:
+    """Where every task finds its real LaMP files (``reaper data fetch`` writes this layout)."""
+
+    root: str | None = None  # data root; None = bundled sample (or task.questions)
+    split: str = "user"  # user | time (LaMP's user-based or time-based split)
+    partition: str = "dev"  # train | dev | test (test has no golds: generate and analyze, no scores)
+
+
+@dataclass
+class ScoringConfig:
+    """Which arithmetic the metrics use: the harness's (default) or the official scorer's exactly."""
+
+    official: bool = False  # LaMP_3 in float32, ROUGE as rouge_score's BootstrapAggregator mid (seeded)
+    rouge_resamples: int = 1000  # official ROUGE: bootstrap resamples (the official scorer's 1,000)
+    rouge_seed: int = 0  # official ROUGE: seed of the bootstrap (the official scorer is unseeded)
 
 
 @dataclass
@@ -97,6 +118,8 @@ class RunConfig:
     """One cell of a grid: task x retriever x model x method."""
 
     task: TaskConfig = field(default_factory=TaskConfig)  # task and data
+    data: DataConfig = field(default_factory=DataConfig)  # data root shared by every task of a grid
+    scoring: ScoringConfig = field(default_factory=ScoringConfig)  # default or official arithmetic
     retriever: RetrieverConfig = field(default_factory=RetrieverConfig)  # retrieval
     model: ModelConfig = field(default_factory=ModelConfig)  # model and backend
     method: MethodConfig = field(default_factory=MethodConfig)  # prompting method

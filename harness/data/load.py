@@ -32,6 +32,16 @@ class Dataset:
     examples: list[Example]
     data_hash: str
     source: str
+    outputs: str | None = None  # the golds file actually read (None: no golds, or golds inside the rows)
+
+
+@dataclass(frozen=True)
+class Subset:
+    """A seeded random subset: N questions, the seed, and whether to spread them over users."""
+
+    n: int
+    seed: int = 0
+    by_user: bool = False
 
 
 def bundled_files(task: Task) -> tuple[Path, Path]:
@@ -44,9 +54,13 @@ def bundled_files(task: Task) -> tuple[Path, Path]:
 
 
 def load_dataset(
-    task: Task, questions: str | None = None, outputs: str | None = None, limit: int | None = None
-) -> Dataset:
-    """Questions (+ golds when an outputs file exists or rows carry ``output``), validated."""
+    task: Task, questions: str | None = None, outputs: str | None = None, limit: int | None = None,
+    sample: Subset | None = None,
+) -> Dataset:  # fmt: skip
+    """Questions (+ golds when an outputs file exists or rows carry ``output``), validated.
+
+    ``limit`` keeps the first N questions, ``sample`` a seeded random subset (harness.data.subset).
+    """
     if questions is None:
         q_path, o_path = bundled_files(task)
         questions, outputs = str(q_path), (str(o_path) if o_path.exists() else None)
@@ -54,11 +68,16 @@ def load_dataset(
     if limit is not None:
         examples = examples[:limit]
         data_hash = f"{data_hash}:first{limit}"
+    if sample is not None:
+        from harness.data.subset import draw, subset_tag
+
+        examples = draw(examples, sample.n, sample.seed, sample.by_user)
+        data_hash = f"{data_hash}:{subset_tag(sample.n, sample.seed, sample.by_user)}"
     if outputs is not None:
         golds = read_outputs(outputs, task)
         check_golds(golds, task, outputs)
-        attach_golds(examples, golds, outputs, allow_extra=limit is not None)
-    return Dataset(examples=examples, data_hash=data_hash, source=questions)
+        attach_golds(examples, golds, outputs, allow_extra=limit is not None or sample is not None)
+    return Dataset(examples=examples, data_hash=data_hash, source=questions, outputs=outputs)
 
 
 def read_questions(source: str, task: Task) -> tuple[list[Example], str]:

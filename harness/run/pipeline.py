@@ -16,7 +16,9 @@ from typing import Any
 from harness.backends.base import model_identity
 from harness.backends.pool import get_backend
 from harness.config import RunConfig
-from harness.data.load import Dataset, load_dataset
+from harness.data.layout import resolve_sources
+from harness.data.load import Dataset, Subset, load_dataset
+from harness.errors import ReaperError
 from harness.io import read_jsonl, write_json_atomic, write_jsonl_atomic
 from harness.paths import cache_dir as default_cache_dir
 from harness.progress import note
@@ -34,10 +36,10 @@ def run_cell(cfg: RunConfig) -> Path:
     """Run one cell end to end and return its run directory."""
     task = get_task(cfg.task.name)
     cache = Path(cfg.cache_dir).expanduser() if cfg.cache_dir else default_cache_dir()
+    dataset = load_cell_data(task, cfg)  # bad paths and bad data fail here, before any engine
     backend = get_backend(cfg.model)
     method = METHODS.get(cfg.method.name)(**cfg.method.params)
     method.check(backend)  # an unsupported method fails here, before any work
-    dataset = load_dataset(task, cfg.task.questions, cfg.task.outputs, cfg.task.limit)
     retrieved = retrieve(task, dataset.examples, cfg.retriever, cache, dataset.data_hash, dataset.source)
     prompts = make_prompts(task, dataset.examples, retrieved, cfg)
     store = open_store(cache / "generations" / f"{_slug(model_identity(cfg.model))}.sqlite")
@@ -61,6 +63,21 @@ def run_cell(cfg: RunConfig) -> Path:
 
         analyze_run(run_dir)
     return run_dir
+
+
+def load_cell_data(task: Task, cfg: RunConfig) -> Dataset:
+    """The cell's questions and golds: explicit files, else the data root, else the bundled sample."""
+    if cfg.task.limit is not None and cfg.task.sample is not None:
+        raise ReaperError("task.limit and task.sample are both set: keep the first N (limit) or a random N (sample)")
+    sources = resolve_sources(task.name, cfg.task.questions, cfg.task.outputs, cfg.data.root, cfg.data.split,
+                              cfg.data.partition)  # fmt: skip
+    subset = None if cfg.task.sample is None else Subset(cfg.task.sample, cfg.task.sample_seed, cfg.task.sample_by_user)
+    dataset = load_dataset(task, sources.questions, sources.outputs, cfg.task.limit, subset)
+    if subset is not None and len(dataset.examples) < subset.n:
+        note(f"{task.name}: task.sample={subset.n} but the file has {len(dataset.examples)} questions: using all")
+    if not any(e.gold is not None for e in dataset.examples):
+        note(f"{task.name}: no golds in {dataset.source}: generating and analyzing only, metrics n/a")
+    return dataset
 
 
 _STORES: dict[Path, GenerationStore] = {}
@@ -116,7 +133,7 @@ def write_run(
     from harness.run.provenance import provenance
 
     spec = {"config": spec_dict(cfg), "model_identity": model_identity(cfg.model), "model_is_reasoning": cfg.model.reasoning,
-            "prompted_reasoning": cfg.model.prompted_reasoning, "data": {"source": dataset.source, "hash": dataset.data_hash},
+            "prompted_reasoning": cfg.model.prompted_reasoning, "data": data_record(dataset),
             **provenance()}  # fmt: skip
     write_json_atomic(run_dir / "spec.json", spec, durable=False)
     inputs = [  # the retrieved items themselves: analysis never needs the (possibly huge) data file again
@@ -127,6 +144,14 @@ def write_run(
     write_jsonl_atomic(run_dir / "inputs.jsonl", inputs, durable=False)
     write_jsonl_atomic(run_dir / "generations.jsonl", (g.to_dict() for g in generations), durable=False)
     score_run(run_dir, cfg.bootstrap, cfg.seed)
+
+
+def data_record(dataset: Dataset) -> dict[str, Any]:
+    """What spec.json says was read: the files actually used and a digest of the question ids."""
+    ids = "\n".join(e.id for e in dataset.examples)
+    return {"source": dataset.source, "outputs": dataset.outputs, "hash": dataset.data_hash,
+            "n_questions": len(dataset.examples), "ids_sha256": hashlib.sha256(ids.encode()).hexdigest(),
+            "golds": any(e.gold is not None for e in dataset.examples)}  # fmt: skip
 
 
 def score_run(run_dir: Path, resamples: int = 1000, seed: int = 0) -> dict[str, Any]:

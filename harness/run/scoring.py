@@ -40,6 +40,8 @@ def summarize(task: Task, samples: list[Sample], resamples: int = 1000, seed: in
     scored = [s for s in samples if s.status == "ok" and s.gold is not None]
     counts = {status: sum(s.status == status for s in samples) for status in ("ok", "unscorable", "failed")}
     summary: dict[str, Any] = {"task": task.name, "n_samples": len(samples), "counts": counts, "metrics": {}}
+    if not any(s.gold is not None for s in samples):  # e.g. the test partition: golds are withheld
+        summary["not_scored"] = "no golds (e.g. the LaMP test partition): generated and analyzed, metrics n/a"
     for parse in ("strict", "lenient"):
         preds = [s.strict_pred if parse == "strict" else s.lenient_pred for s in scored]
         golds = [s.gold for s in scored]
