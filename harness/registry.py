@@ -14,6 +14,7 @@ from collections.abc import Callable
 from importlib.metadata import entry_points
 from typing import Any
 
+from harness.analyzers import BUILTINS as ANALYZER_MODULES
 from harness.errors import ReaperError
 
 
@@ -92,13 +93,7 @@ METHODS = Registry(
         },
     },
 )
-ANALYZERS = Registry(
-    "analyzer",
-    {
-        name: f"harness.analyzers.{name}"
-        for name in ("format_misalignment", "divergent_thinking", "retrieval_misuse", "llm_judge")
-    },
-)
+ANALYZERS = Registry("analyzer", ANALYZER_MODULES)
 
 
 def task_name(name: str) -> str:

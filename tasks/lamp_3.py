@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from harness.registry import TASKS
+from harness.text import as_label
 from tasks.lamp_base import LampTask
 
 _SCALE_PHRASES = re.compile(r"\b(?:out of|/)\s*5\b|\b1\s*(?:to|-|–)\s*5\b|\bscale of\b", re.IGNORECASE)
@@ -34,8 +35,7 @@ class ProductRating(LampTask):
 
     def check_gold(self, gold: str) -> str | None:
         """Golds are 1..5 (numbers such as "4.0" included); anything else is a data error."""
-        value = gold.strip()
-        if _is_number(value) and float(value) in (1.0, 2.0, 3.0, 4.0, 5.0):
+        if as_label(gold, self) is not None:
             return None
         return f"{gold!r} is not a rating from 1 to 5"
 

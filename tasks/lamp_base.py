@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from harness.text import LABEL_PREFIX, PREAMBLE
 from harness.types import Example, Item, TaskKind
 
 
@@ -100,19 +101,13 @@ class LampGenerationTask(LampTask):
         if not lines:
             return ""
         first = lines[0]
-        if _PREAMBLE.match(first) and len(lines) > 1 and first.rstrip().endswith(":"):
+        if PREAMBLE.match(first) and len(lines) > 1 and first.rstrip().endswith(":"):
             first = lines[1]
-        first = _LABEL_PREFIX.sub("", first, count=1)
+        first = LABEL_PREFIX.sub("", first, count=1)
         return _strip_quotes(first)
 
 
 _ANSWER_MARKER = re.compile(r"(?:final answer|answer|tag|label)\s*(?:is)?\s*[:\-]\s*", re.IGNORECASE)
-_PREAMBLE = re.compile(r"^(here is|here's|sure|certainly|okay|ok)\b", re.IGNORECASE)
-_LABEL_PREFIX = re.compile(
-    r"^(?:\*\*)?(?:here is|here's)?\s*(?:a|the|my)?\s*(?:new\s+)?"
-    r"(?:headline|title|subject|paraphrase|paraphrased tweet|tweet|answer)\s*(?:\*\*)?\s*:\s*",
-    re.IGNORECASE,
-)
 _QUOTES = "\"'“”‘’`*"
 
 

@@ -19,10 +19,11 @@ from harness.backends.reasoning_parsers import CLOSE
 from harness.config import GenerationConfig, MethodConfig, ModelConfig
 from harness.errors import ReaperError
 from harness.methods.instructions import header_pattern, load_templates, with_instruction
-from harness.methods.monitor import Monitor, MonitorConfig, Trace, content_words
+from harness.methods.monitor import Monitor, MonitorConfig, Trace
 from harness.methods.srm import vote
 from harness.registry import METHODS, get_task
 from harness.run.generation_store import GenerationStore, generate_with_store
+from harness.text import content_words
 from harness.types import Example, Generation, Request
 
 ROOT = Path(__file__).resolve().parents[1]

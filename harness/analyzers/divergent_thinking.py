@@ -14,19 +14,17 @@ from typing import Any
 import numpy as np
 
 from harness.analyzers.common import (
-    content_words,
     context_of,
     coverage,
-    embed,
     ngrams,
     not_applicable,
     percentile,
     repeated_ngrams,
     result,
-    sentences,
-    words,
 )
+from harness.embeddings import embed
 from harness.registry import ANALYZERS
+from harness.text import content_words, sentences, words
 from harness.types import Sample, Task
 
 NAME = "divergent_thinking"

@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from harness.analyzers.common import OUTPUT_FIELD, combine, context_of, item_field, not_applicable, result, words
+from harness.analyzers.common import OUTPUT_FIELD, combine, context_of, item_field, not_applicable, result
 from harness.registry import ANALYZERS
+from harness.text import LABEL_PREFIX, PREAMBLE, as_label, words
 from harness.types import Sample, Task
 
 NAME = "format_misalignment"
@@ -31,15 +32,6 @@ _REASONING_START = re.compile(
     r"^(?:(?:okay|ok|alright),?\s+(?:so|let|i|the user|first)|hmm+|wait|let me|let's|but wait|alternatively|"
     r"i need to|i should|i'll|i will|looking at the|the user(?:'s)? (?:has|wants|tagged|seems|likes|gave|wrote)|"
     r"based on the user)\b",
-    re.IGNORECASE,
-)
-_PREAMBLE = re.compile(
-    r"^(?:\*\*)?(?:here is|here's|here are|below is|sure\b|certainly\b|of course\b|(?:okay|ok)[!,.]\s*here)",
-    re.IGNORECASE,
-)
-_LABEL_PREFIX = re.compile(
-    r"^(?:\*\*)?(?:(?:new|suggested|final|personalized|paraphrased)\s+)*"
-    r"(?:headline|title|subject|paraphrase|tweet|answer|output)\s*(?:\*\*)?\s*:",
     re.IGNORECASE,
 )
 _COMMENTARY = re.compile(
@@ -131,25 +123,12 @@ class FormatMisalignment:
 
 def _label_checks(sample: Sample, task: Task, answer: str) -> dict[str, str]:
     """Not exactly a label (ratings: an integer 1–5, "4.0" allowed as the scorer reads floats)."""
-    if answer and _is_label(answer, task):
+    if answer and as_label(answer, task) is not None:
         return {}
     lenient = task.parse_lenient(answer)
-    sub = "format.recoverable" if lenient and _is_label(lenient, task) else "format.unrecoverable"
+    sub = "format.recoverable" if lenient and as_label(lenient, task) is not None else "format.unrecoverable"
     how = f"lenient extraction -> {lenient!r}" if sub == "format.recoverable" else "no label can be extracted"
     return {"format.not_a_label": f"answer {answer[:120]!r} is not a label", sub: how}
-
-
-def _is_label(text: str, task: Task) -> bool:
-    text = text.strip()
-    if task.labels and text in task.labels:
-        return True
-    if task.kind == "rating":
-        try:
-            value = float(text)
-        except ValueError:
-            return False
-        return value.is_integer() and 1 <= value <= 5
-    return False
 
 
 def _think_leak(answer: str) -> str | None:
@@ -168,8 +147,8 @@ def _split_meta(lines: list[str]) -> tuple[list[str], list[str]]:
     """Meta lines (preambles, "Headline:" prefixes, commentary) and the content lines, prefixes cut off."""
     meta, content = [], []
     for line in lines:
-        prefixed = _LABEL_PREFIX.match(line) or (_PREAMBLE.match(line) and ":" in line)
-        if prefixed or _PREAMBLE.match(line) or _COMMENTARY.match(line):
+        prefixed = LABEL_PREFIX.match(line) or (PREAMBLE.match(line) and ":" in line)
+        if prefixed or PREAMBLE.match(line) or _COMMENTARY.match(line):
             meta.append(line)
             rest = line.split(":", 1)[1].strip().strip("*").strip() if prefixed else ""
             if rest:

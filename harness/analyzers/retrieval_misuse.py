@@ -18,7 +18,6 @@ from harness.analyzers.common import (
     LABEL_FIELD,
     OUTPUT_FIELD,
     combine,
-    content_words,
     context_of,
     item_field,
     not_applicable,
@@ -26,6 +25,7 @@ from harness.analyzers.common import (
 )
 from harness.registry import ANALYZERS
 from harness.run.metrics import rouge_pair
+from harness.text import as_label, content_words
 from harness.types import Item, Sample, Task
 
 NAME = "retrieval_misuse"
@@ -131,9 +131,9 @@ class RetrievalMisuse:
         pred = (sample.lenient_pred or "").strip()
         if field is None or not pred or not task.labels:
             return None
-        labels = [_norm(item_field(i, field), task) for i in items if item_field(i, field).strip()]
+        labels = [as_label(item_field(i, field), task, ignore_case=True) for i in items if item_field(i, field).strip()]
         labels = [label for label in labels if label is not None]
-        pred_label = _norm(pred, task)
+        pred_label = as_label(pred, task, ignore_case=True)
         if len(labels) < self.majority_min_items or pred_label is None:
             return None
         top, count = Counter(labels).most_common(1)[0]
@@ -146,7 +146,7 @@ class RetrievalMisuse:
         if not against:
             return None
         tags = ["retrieval.contradicted"]
-        gold = _norm(sample.gold or "", task)
+        gold = as_label(sample.gold or "", task, ignore_case=True)
         if gold is not None and gold == top:
             tags.append("retrieval.contradicted_gold_agrees")
         note = f"contradicted: {count} of {len(labels)} retrieved items say {top!r}, the answer is {pred_label!r}"
@@ -167,16 +167,3 @@ class RetrievalMisuse:
 
 def _item_text(item: Item) -> str:
     return " ".join(str(v) for k, v in item.items() if k not in ("id", "date") and isinstance(v, str))
-
-
-def _norm(text: str, task: Task) -> str | None:
-    """A label in the task's own spelling ("4.0" -> "4" for ratings), or None when it is not one."""
-    text = str(text).strip()
-    if task.kind == "rating":
-        try:
-            value = float(text)
-        except ValueError:
-            return None
-        return str(int(value)) if value.is_integer() and 1 <= value <= 5 else None
-    lowered = {label.lower(): label for label in task.labels or ()}
-    return lowered.get(text.lower())

@@ -16,7 +16,6 @@ per-sample result into ``sample["tags"][name]`` and the rates into summary.json:
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 from pathlib import Path
@@ -86,8 +85,6 @@ def build_analyzers(names: list[str], config: dict[str, Any] | None = None) -> d
     """Instantiate analyzers by name (built-ins imported on demand, then the registry's plugins)."""
     out = {}
     for name in names:
-        if name in BUILTINS:
-            importlib.import_module(BUILTINS[name])
         try:
             factory = ANALYZERS.get(name)
         except LookupError as err:

@@ -21,7 +21,6 @@ Checks (each can be switched off through ``MonitorConfig.checks``):
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,63 +28,11 @@ from typing import Any
 
 from harness.backends.reasoning_parsers import CLOSE
 from harness.methods.instructions import Templates, header_pattern
+from harness.text import LABEL_PREFIX, PREAMBLE, as_label, content_words
+from harness.text import words as text_words
 from harness.types import Task
 
 CHECKS = ("budget", "template", "repetition", "drift", "format")
-_WORD = re.compile(r"[a-z0-9]+")
-_CONTENT = re.compile(r"[a-z]{4,}")
-_STOPWORDS = frozenset(
-    [
-        "that",
-        "this",
-        "with",
-        "from",
-        "have",
-        "there",
-        "their",
-        "they",
-        "them",
-        "then",
-        "than",
-        "what",
-        "which",
-        "when",
-        "where",
-        "while",
-        "would",
-        "could",
-        "should",
-        "about",
-        "into",
-        "also",
-        "just",
-        "like",
-        "been",
-        "were",
-        "will",
-        "your",
-        "more",
-        "some",
-        "such",
-        "only",
-        "other",
-        "these",
-        "those",
-        "very",
-        "most",
-        "each",
-        "here",
-    ]
-)
-_PREAMBLE = re.compile(
-    r"^\W*(here is|here's|sure|certainly|okay|ok\b|the (new )?(title|headline) (is|would)|answer:)", re.I
-)
-_RATING = re.compile(r"[1-5](\.0+)?")
-
-
-def content_words(text: str) -> set[str]:
-    """Lower-cased alphabetic words of 4+ letters minus a few function words: what "overlap" means."""
-    return {w for w in _CONTENT.findall(text.lower()) if w not in _STOPWORDS}
 
 
 @dataclass
@@ -229,7 +176,7 @@ class Monitor:
     def _repetition(self, trace: Trace) -> Intervention | None:
         cfg = self.config
         start = max(trace.quiet_from, trace.reasoning_start)
-        words = _WORD.findall(trace.text[start:].lower())[-cfg.repetition_window :]
+        words = text_words(trace.text[start:])[-cfg.repetition_window :]
         grams = Counter(
             tuple(words[i : i + cfg.repetition_ngram]) for i in range(len(words) - cfg.repetition_ngram + 1)
         )
@@ -253,10 +200,10 @@ class Monitor:
         cfg = self.config
         if trace.fired["drift"] >= cfg.drift_max:
             return None
-        words = content_words(trace.text[max(trace.segment_start, trace.quiet_from) :])
+        words = set(content_words(trace.text[max(trace.segment_start, trace.quiet_from) :]))
         if len(words) < cfg.drift_min_words:
             return None
-        overlap = len(words & source) / len(words)
+        overlap = len(words.intersection(source)) / len(words)
         if overlap >= cfg.drift_threshold:
             return None
         trace.fired["drift"] += 1
@@ -310,11 +257,11 @@ class Monitor:
             longest = max((len(label) for label in labels), default=0)
             return "longer than any label" if len(text) > longest + 8 else None
         if kind == "rating":
-            if _RATING.fullmatch(text):
+            if as_label(text, self.task) is not None:
                 return None
             return "not a score" if complete or len(text) > 6 else None
         lines = [line for line in text.splitlines() if line.strip()]
-        if _PREAMBLE.match(text):
+        if PREAMBLE.match(text) or LABEL_PREFIX.match(text):
             return "preamble before the answer"
         if len(lines) > 1:
             return "more than one line"

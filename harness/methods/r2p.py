@@ -31,10 +31,11 @@ from harness.errors import ReaperError
 from harness.methods.continuation import Continuation, model_tokenizer, resolve_continuation
 from harness.methods.instructed import generate_once, generated_tokens, instructed_messages
 from harness.methods.instructions import Templates, load_templates
-from harness.methods.monitor import Monitor, MonitorConfig, content_words
+from harness.methods.monitor import Monitor, MonitorConfig
 from harness.methods.rpi import SegmentRunner
 from harness.methods.srm import candidate_configs, consolidate, consolidation_mode
 from harness.registry import METHODS
+from harness.text import content_words
 from harness.types import Backend, Example, GenerateFn, Generation, Task
 
 _MONITOR_FIELDS = {f.name for f in fields(MonitorConfig)}
@@ -155,7 +156,7 @@ class ReasoningMethod:
             task, templates, MonitorConfig(**params), self.continuation.count, self.settings.template == "hrt"
         )
         runner = SegmentRunner(monitor, self.continuation, self.settings.segment_tokens)
-        sources = [content_words(m[0]["content"] + " " + " ".join(templates.levels)) for m in messages]
+        sources = [set(content_words(m[0]["content"] + " " + " ".join(templates.levels))) for m in messages]
         jobs = [
             runner.job(e.id, m, c, src) for c in configs for e, m, src in zip(examples, messages, sources, strict=True)
         ]

@@ -16,7 +16,6 @@ from harness.reporting.frame import Table
 
 MISSING = "—"
 NOT_AVAILABLE = "n/a"
-FORMATS = ("markdown", "latex", "csv")
 
 
 def render(table: Table, fmt: str) -> str:

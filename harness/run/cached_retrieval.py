@@ -13,12 +13,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import DataError, ReaperError
+from harness.io import write_text_atomic
 from harness.progress import progress
 from harness.registry import RETRIEVERS
 
@@ -146,8 +146,5 @@ def _read(path: Path) -> dict[str, list[str]] | None:
 
 
 def _write(path: Path, content: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        json.dump(content, f, separators=(",", ":"))
-    os.replace(tmp, path)
+    """A cache file: compact, and not fsynced (a lost cache is recomputed)."""
+    write_text_atomic(path, json.dumps(content, separators=(",", ":")), durable=False)

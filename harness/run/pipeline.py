@@ -27,7 +27,7 @@ from harness.run.cached_retrieval import retrieve
 from harness.run.generation_store import GenerationStore, generate_with_store, generation_settings
 from harness.run.profile_prompts import WHITESPACE, build_prompts, hf_counter, retrieved_items
 from harness.run.scoring import make_sample, summarize
-from harness.types import Example, Generation, Request, Sample, Task
+from harness.types import Example, Generation, Request, Task
 
 log = logging.getLogger("reaper")
 
@@ -185,10 +185,6 @@ def run_identity(config: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]
         "k": retriever["k"] if retriever["name"] != "none" else 0,
         "method": config["method"]["name"],
     }  # fmt: skip
-
-
-def load_samples(run_dir: Path) -> list[Sample]:
-    return [Sample.from_dict(row) for row in read_jsonl(run_dir / "samples.jsonl")]
 
 
 def _slug(text: str) -> str:

