@@ -62,6 +62,8 @@ EXTRA_COMMANDS: dict[str, tuple[str, str]] = {
     "plot": ("plots from run directories (PNG and SVG)", "harness.cli.plot"),
     "report": ("a self-contained HTML report of run directories", "harness.cli.report"),
     "export-lm-eval": ("write an lm-evaluation-harness task folder for your data", "harness.cli.export_lm_eval"),
+    "data": ("fetch the official LaMP files into a data root, list and verify them", "harness.cli.data"),
+    "export-preds": ("official predictions files (one per task) from run directories", "harness.cli.export_preds"),
 }
 
 
