@@ -91,13 +91,17 @@ def _score_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--task", required=True, help="LaMP_1 … LaMP_7 or a plugin task name")
     p.add_argument("--golds", required=True, help="gold outputs file (official format)")
     p.add_argument("--preds", required=True, help="predictions file (official outputs format)")
+    p.add_argument("--official", action="store_true",
+                   help="the official scorer's arithmetic: LaMP_3 in float32, ROUGE as the bootstrap mid")  # fmt: skip
+    p.add_argument("--rouge-seed", type=int, default=0, help="--official ROUGE: bootstrap seed (default 0)")
+    p.add_argument("--rouge-resamples", type=int, default=1000, help="--official ROUGE: resamples (default 1000)")
 
 
 def _score(ns: argparse.Namespace) -> None:
     """Print the official metric object for a predictions file."""
     from harness.data.load import check_golds, id_diff, read_outputs
     from harness.registry import get_task
-    from harness.run.metrics import score
+    from harness.run.metrics import score, score_official
 
     task = get_task(ns.task)
     golds = read_outputs(ns.golds, task)
@@ -107,8 +111,18 @@ def _score(ns: argparse.Namespace) -> None:
     if missing or extra:
         raise DataError(ns.preds, None, "id", f"prediction ids differ from the gold ids: {id_diff(missing, extra)}")
     ids = list(golds)
-    result = score(task.metrics, [preds[i] for i in ids], [golds[i] for i in ids], task.labels)
-    print(json.dumps(result))
+    pred_list, gold_list = [preds[i] for i in ids], [golds[i] for i in ids]
+    result: dict = score(task.metrics, pred_list, gold_list, task.labels)
+    if ns.official:
+        plain = result
+        result = score_official(task.metrics, pred_list, gold_list, task.labels, ns.rouge_resamples, ns.rouge_seed)
+        if any(name.startswith("rouge") for name in task.metrics):
+            result = {
+                **result,
+                "plain_mean": plain,
+                "bootstrap": {"resamples": ns.rouge_resamples, "seed": ns.rouge_seed},
+            }
+    print(json.dumps(result, allow_nan=False))  # never a bare NaN: the output is always valid JSON
 
 
 def _retrieve_args(p: argparse.ArgumentParser) -> None:

@@ -70,25 +70,56 @@ def macro_f1_ids(pred_ids: np.ndarray, gold_ids: np.ndarray, n_labels: int) -> f
     return float(f1.mean())
 
 
-def rating_value(pred: str, gold: str) -> float:
-    """``float(pred)``, or the scale end farthest from the gold when the prediction is unreadable."""
-    gold_value = float(str(gold).strip())
+def rating_value(pred: str, gold: str, official: bool = False) -> float:
+    """``float(pred)``, or the scale end farthest from the gold when the prediction is unreadable.
+
+    A prediction that reads as a number but is not finite ("nan", "inf", or, under the official
+    float32 arithmetic, "1e39", which float32 holds only as inf) counts as unreadable: the
+    official scorer would return NaN or inf for the whole set, which is not valid JSON and hides
+    every other answer. Finite out-of-range values ("7", "1e39" by default) are kept as they are.
+    ``official`` rounds prediction and gold to float32 first, as the official scorer's features do.
+    """
+    gold_value = _as_float32(float(str(gold).strip())) if official else float(str(gold).strip())
     try:
-        return float(str(pred).strip())
+        value = float(str(pred).strip())
     except ValueError:
-        return 1.0 if abs(1 - gold_value) > abs(5 - gold_value) else 5.0
+        value = math.nan
+    if official and math.isfinite(value):
+        value = _as_float32(value)
+    if math.isfinite(value):
+        return value
+    return 1.0 if abs(1 - gold_value) > abs(5 - gold_value) else 5.0
 
 
-def absolute_error(pred: str, gold: str, _labels: tuple[str, ...] | None = None) -> float:
-    return abs(rating_value(pred, gold) - float(str(gold).strip()))
+def _as_float32(value: float) -> float:
+    """The value as float32 holds it (inf where float32 overflows), back as a Python float."""
+    with np.errstate(over="ignore"):
+        return float(np.float32(value))
 
 
-def mae(preds: Sequence[str], golds: Sequence[str], _labels: tuple[str, ...] | None) -> float:
-    return sum(absolute_error(p, g) for p, g in zip(preds, golds, strict=True)) / len(golds)
+def absolute_error(pred: str, gold: str, _labels: tuple[str, ...] | None = None, official: bool = False) -> float:
+    gold_value = _as_float32(float(str(gold).strip())) if official else float(str(gold).strip())
+    return abs(rating_value(pred, gold, official) - gold_value)
 
 
-def rmse(preds: Sequence[str], golds: Sequence[str], _labels: tuple[str, ...] | None) -> float:
-    return math.sqrt(sum(absolute_error(p, g) ** 2 for p, g in zip(preds, golds, strict=True)) / len(golds))
+def mae(preds: Sequence[str], golds: Sequence[str], _labels: tuple[str, ...] | None, official: bool = False) -> float:
+    """Mean absolute error; each error is divided before summing, so huge finite errors stay finite."""
+    n = len(golds)
+    return math.fsum(absolute_error(p, g, official=official) / n for p, g in zip(preds, golds, strict=True))
+
+
+def rmse(preds: Sequence[str], golds: Sequence[str], _labels: tuple[str, ...] | None, official: bool = False) -> float:
+    """Root mean squared error, scaled by the largest error so squaring 1e200 cannot overflow."""
+    errors = [absolute_error(p, g, official=official) for p, g in zip(preds, golds, strict=True)]
+    return scaled_rms(errors)
+
+
+def scaled_rms(errors: Sequence[float]) -> float:
+    """sqrt(mean(e^2)) computed as m * sqrt(mean((e/m)^2)), m = max |e|: finite for finite errors."""
+    top = max((abs(e) for e in errors), default=0.0)
+    if top == 0.0:
+        return 0.0
+    return top * math.sqrt(math.fsum((e / top) ** 2 for e in errors) / len(errors))
 
 
 @lru_cache(maxsize=1)
@@ -139,6 +170,44 @@ METRICS: dict[str, Metric] = {
 def score(metric_names: Sequence[str], preds: Sequence[str], golds: Sequence[str], labels) -> dict[str, float]:
     """The official output object: each metric's corpus value under its official key."""
     return {name: METRICS[name].corpus(preds, golds, labels) for name in metric_names}
+
+
+def score_official(
+    metric_names: Sequence[str], preds: Sequence[str], golds: Sequence[str], labels,
+    rouge_resamples: int = 1000, rouge_seed: int = 0,
+) -> dict[str, float]:  # fmt: skip
+    """The official scorer's arithmetic: MAE/RMSE over float32-rounded ratings, ROUGE as the
+    ``BootstrapAggregator`` mid F-measure (seeded here; the official scorer leaves it unseeded)."""
+    out: dict[str, float] = {}
+    rouge = [n for n in metric_names if n in ROUGE_KEYS]
+    if rouge:
+        mids = rouge_bootstrap_mid(preds, golds, rouge_resamples, rouge_seed)
+        out.update({name: mids[name] for name in rouge})
+    for name in metric_names:
+        if name in ("MAE", "RMSE"):
+            out[name] = (mae if name == "MAE" else rmse)(preds, golds, labels, official=True)
+        elif name not in ROUGE_KEYS:
+            out[name] = METRICS[name].corpus(preds, golds, labels)
+    return {name: out[name] for name in metric_names}
+
+
+ROUGE_KEYS = {"rouge-1": "rouge1", "rouge-L": "rougeL"}
+
+
+def rouge_bootstrap_mid(preds: Sequence[str], golds: Sequence[str], resamples: int, seed: int) -> dict[str, float]:
+    """rouge_score's BootstrapAggregator mid F-measure, with numpy's global RNG seeded and then restored."""
+    from rouge_score import scoring
+
+    aggregator = scoring.BootstrapAggregator(n_samples=resamples)
+    for pred, gold in zip(preds, golds, strict=True):
+        aggregator.add_scores(_rouge_scorer().score(str(gold).strip(), str(pred).strip()))
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        result = aggregator.aggregate()
+    finally:
+        np.random.set_state(state)
+    return {key: float(result[inner].mid.fmeasure) for key, inner in ROUGE_KEYS.items()}
 
 
 def per_sample_values(metric_names: Sequence[str], pred: str, gold: str, labels) -> dict[str, float]:

@@ -166,7 +166,7 @@ def score_run(run_dir: Path, resamples: int = 1000, seed: int = 0) -> dict[str, 
         make_sample(task, row["prompt"], row["retrieved_ids"], row["gold"], generations[row["id"]], method)
         for row in inputs
     ]
-    summary = summarize(task, samples, resamples, seed)
+    summary = summarize(task, samples, resamples, seed, config.get("scoring"))
     summary["run"] = run_identity(config, spec)
     write_jsonl_atomic(run_dir / "samples.jsonl", (s.to_dict() for s in samples), durable=False)
     write_json_atomic(run_dir / "summary.json", summary)

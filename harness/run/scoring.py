@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.run.metrics import METRICS, label_ids, macro_f1_ids, per_sample_values
+from harness.run.metrics import METRICS, label_ids, macro_f1_ids, per_sample_values, score_official
 from harness.types import Generation, Sample, Task
 
 
@@ -35,8 +35,14 @@ def make_sample(
     return sample
 
 
-def summarize(task: Task, samples: list[Sample], resamples: int = 1000, seed: int = 0) -> dict[str, Any]:
-    """Counts by status, and each metric (strict and lenient) with n and a bootstrap 95% interval."""
+def summarize(
+    task: Task, samples: list[Sample], resamples: int = 1000, seed: int = 0, scoring: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Counts by status, and each metric (strict and lenient) with n and a bootstrap 95% interval.
+
+    ``scoring.official`` makes each value the official scorer's arithmetic (harness.run.metrics.
+    score_official), the default value kept beside it as ``plain``; intervals are the same either way.
+    """
     scored = [s for s in samples if s.status == "ok" and s.gold is not None]
     counts = {status: sum(s.status == status for s in samples) for status in ("ok", "unscorable", "failed")}
     summary: dict[str, Any] = {"task": task.name, "n_samples": len(samples), "counts": counts, "metrics": {}}
@@ -48,8 +54,23 @@ def summarize(task: Task, samples: list[Sample], resamples: int = 1000, seed: in
         for name in task.metrics:
             key = name if parse == "strict" else f"{name}@lenient"
             summary["metrics"][key] = metric_with_interval(name, preds, golds, task.labels, resamples, seed)
+        if scoring and scoring.get("official") and golds:
+            _apply_official(summary["metrics"], parse, task, preds, golds, scoring)
+    if scoring and scoring.get("official"):
+        summary["scoring"] = {"official": True, "rouge_aggregate": "BootstrapAggregator mid",
+                              "rouge_resamples": scoring.get("rouge_resamples", 1000),
+                              "rouge_seed": scoring.get("rouge_seed", 0)}  # fmt: skip
     summary["tokens"] = token_summary(samples)
     return summary
+
+
+def _apply_official(metrics: dict[str, Any], parse: str, task: Task, preds, golds, scoring: dict[str, Any]) -> None:
+    """Replace each value by the official arithmetic's, keeping the default one as ``plain``."""
+    official = score_official(task.metrics, preds, golds, task.labels, int(scoring.get("rouge_resamples", 1000)),
+                              int(scoring.get("rouge_seed", 0)))  # fmt: skip
+    for name, value in official.items():
+        entry = metrics[name if parse == "strict" else f"{name}@lenient"]
+        entry["plain"], entry["value"] = entry["value"], value
 
 
 def metric_with_interval(name: str, preds, golds, labels, resamples: int, seed: int) -> dict[str, Any]:
@@ -77,7 +98,11 @@ def _bootstrap_values(name: str, preds, golds, labels, idx: np.ndarray) -> np.nd
     per_sample = METRICS[name].per_sample
     assert per_sample is not None
     values = np.array([per_sample(p, g, labels) for p, g in zip(preds, golds, strict=True)], dtype=float)[idx]
-    return np.sqrt((values**2).mean(axis=1)) if name == "RMSE" else values.mean(axis=1)
+    if name != "RMSE":
+        return (values / values.shape[1]).sum(axis=1)  # divided first: huge finite errors stay finite
+    top = values.max(axis=1, keepdims=True)  # scaled as metrics.scaled_rms: squaring cannot overflow
+    scale = np.where(top > 0, top, 1.0)
+    return top[:, 0] * np.sqrt(((values / scale) ** 2).mean(axis=1))
 
 
 def token_summary(samples: list[Sample]) -> dict[str, Any]:
