@@ -129,6 +129,19 @@ def test_bm25_matches_rank_bm25_on_many_random_profiles():
         assert build("bm25").rank(query, profile(*texts), texts, k) == official_top(query, texts, k), case
 
 
+def test_bm25_matches_rank_bm25_on_a_profile_of_lamp4_size():
+    """1,700 items (the largest LaMP_4 profiles) over a Zipf vocabulary: common words hit the idf floor."""
+    rng = random.Random(7)
+    vocab = [f"v{i}" for i in range(4000)] + ["the", "of", "to", "a"]
+    weights = [1 / (i + 1) for i in range(4000)] + [5.0, 3.0, 3.0, 2.0]
+    texts = [" ".join(rng.choices(vocab, weights, k=rng.randint(5, 60))) for _ in range(1700)]
+    texts[100] = texts[7]  # a duplicate: the two tie exactly
+    for query in (texts[7], "the of v1 v2 v3 v3 unseen", " ".join(rng.choices(vocab, weights, k=30))):
+        docs, q = [t.split() for t in texts], query.split()
+        assert np.array_equal(bm25_scores(q, docs), BM25Okapi(docs).get_scores(q))
+        assert build("bm25").rank(query, profile(*texts), texts, 10) == official_top(query, texts, 10)
+
+
 def test_bm25_import_does_not_import_torch():
     code = (
         "import sys, retrievers.bm25, retrievers.dense, harness.run.cached_retrieval; assert 'torch' not in sys.modules"
