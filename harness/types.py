@@ -102,6 +102,24 @@ class Sample(Record):
     tags: dict[str, Any] = field(default_factory=dict)
 
 
+def token_parts(record: Generation | Sample) -> tuple[int, int, int]:
+    """(reasoning, answer, inserted) tokens a generation or sample cost, every call of its method summed.
+
+    Multi-call methods (rpi, srm, r2p) record their sums in ``extra["token_parts"]``: model-written
+    reasoning, model-written answer text (rolled-back answers included) and text the harness
+    inserted into the trace. A single call is its own counts; an unknown count (None) is 0 here.
+    """
+    parts = record.extra.get("token_parts")
+    if isinstance(parts, dict):
+        return int(parts.get("reasoning") or 0), int(parts.get("answer") or 0), int(parts.get("inserted") or 0)
+    return record.reasoning_tokens or 0, record.answer_tokens or 0, 0
+
+
+def parts_record(reasoning: int, answer: int, inserted: int) -> dict[str, int]:
+    """The ``extra["token_parts"]`` entry (see ``token_parts``)."""
+    return {"reasoning": int(reasoning), "answer": int(answer), "inserted": int(inserted)}
+
+
 @runtime_checkable
 class Task(Protocol):
     """A personalization task: its data contract, retrieval texts, prompt, parsing and metrics."""

@@ -39,7 +39,11 @@ NO_METHOD = ("llama", "srm")
 N_SAMPLES = 12
 PAYLOAD_ANSWER = '<script>window.pwned=1;document.title="pwned"</script> Council backs bike lanes'
 PAYLOAD_TRACE = '</script><script>window.pwned=2</script><img src=x onerror="window.pwned=3"> & so on'
-TAGS = {"divergent_thinking": "divergent_thinking", "format": "misaligned_format", "retrieval_use": "ignored_profile"}
+TAGS = {
+    "divergent_thinking": "divergent.loop",
+    "format_misalignment": "format.think_leak",
+    "retrieval_misuse": "retrieval.ignored",
+}  # analyzer -> the one tag it plants
 
 _LABELS = ("comedy", "action", "classic", "romance", "sci-fi")
 _WORDS = [
@@ -129,23 +133,39 @@ def make_run(
 
 
 def add_failure_tags(run_dir: Path, reasoning: bool, offset: int = 0) -> None:
-    """Tag samples and write summary rates the way the failure-mode analyzers will."""
+    """Tag samples and write summary rates in the analyzers' format (harness.analyzers.run_analysis).
+
+    Per sample ``tags[analyzer]`` with ``na`` where the check cannot judge it (no trace; no retrieved
+    items); per tag and per ``<mode>.any`` a rate over the samples it applies to, and that n.
+    Divergent thinking counts over generated traces, the rest over scored samples.
+    """
     samples = read_jsonl(run_dir / "samples.jsonl")
-    scored = [s for s in samples if s["status"] == "ok"]
-    counts = dict.fromkeys(TAGS.values(), 0)
+    hits: dict[str, int] = {}
+    eligible: dict[str, int] = {}
     for n, sample in enumerate(samples):
         tags: dict[str, Any] = {}
         for j, (analyzer, tag) in enumerate(TAGS.items()):
-            if analyzer == "divergent_thinking" and not reasoning:
+            family = tag.split(".")[0]
+            if analyzer == "divergent_thinking":
+                applies = reasoning and sample["status"] != "failed"
+            elif analyzer == "retrieval_misuse":
+                applies = bool(sample["retrieved_ids"]) and sample["status"] == "ok"
+            else:
+                applies = sample["status"] == "ok"
+            if not applies:
+                tags[analyzer] = {"tags": [], "score": 0.0, "evidence": ["does not apply"], "na": True}
                 continue
-            hit = (n + j * offset) % (3 + j) == 0 and sample["status"] == "ok"
+            hit = (n + j * offset) % (3 + j) == 0
             tags[analyzer] = {"tags": [tag] if hit else [], "score": round(0.3 * j + 0.1 * (n % 3), 3),
                               "evidence": [f"sentence {n}: <i>wanders</i>"] if hit else []}  # fmt: skip
-            counts[tag] += hit
+            for key in (tag, f"{family}.any"):
+                eligible[key] = eligible.get(key, 0) + 1
+                hits[key] = hits.get(key, 0) + hit
         sample["tags"] = tags
+    keys = [key for tag in TAGS.values() for key in (tag, f"{tag.split('.')[0]}.any")]
     summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
-    summary["failure_modes"] = {tag: (c / len(scored) if scored else 0.0) for tag, c in counts.items()}
-    summary["failure_modes_n"] = len(scored)
+    summary["failure_modes"] = {k: (hits[k] / eligible[k] if eligible.get(k) else None) for k in keys}
+    summary["failure_modes_n"] = {k: eligible.get(k, 0) for k in keys}
     write_jsonl_atomic(run_dir / "samples.jsonl", samples)
     write_json_atomic(run_dir / "summary.json", summary)
 

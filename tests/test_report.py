@@ -54,7 +54,7 @@ def test_report_is_self_contained_and_escaped(report: Path) -> None:
     )
     assert "\\u003cscript\\u003ewindow.pwned=1" in page
     for marker in ('data-table="lrm-vs-llm"', 'data-table="paired"', 'data-table="methods"',
-                   'data-table="ablation"', 'data-table="tokens"', 'data-table="failures"'):  # fmt: skip
+                   'data-table="ablation"', 'data-table="tokens"', 'data-table="failures-format"'):  # fmt: skip
         assert marker in page
     assert "http://" not in page and "https://" not in page  # nothing to fetch
     assert 'src="data:image/svg+xml;base64,' in page
@@ -72,11 +72,29 @@ def test_report_cli_prints_the_path(runs_dir: Path, tmp_path: Path, capsys: pyte
 def test_plot_command_writes_png_and_svg(runs_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plot", str(runs_dir), "--out", str(tmp_path)]) == 0
     names = {p.name for p in tmp_path.iterdir()}
-    for stem in ("metric_vs_k_LaMP_4", "tokens_vs_score", "failure_rates"):
+    for stem in ("metric_vs_k_LaMP_4", "tokens_vs_score", "failure_rates_LaMP_2", "failure_rates_LaMP_4"):
         assert {f"{stem}.png", f"{stem}.svg"} <= names
     assert (tmp_path / "tokens_vs_score.png").read_bytes().startswith(b"\x89PNG")
-    assert "<svg" in (tmp_path / "failure_rates.svg").read_text()
-    assert str(tmp_path / "failure_rates.svg") in capsys.readouterr().out
+    assert "<svg" in (tmp_path / "failure_rates_LaMP_4.svg").read_text()
+    assert str(tmp_path / "failure_rates_LaMP_4.svg") in capsys.readouterr().out
+
+
+def test_plots_have_integer_k_ticks_and_a_labelled_heatmap(runs_dir: Path) -> None:
+    from harness.reporting.plots import failure_heatmaps, metric_vs_k
+
+    runs = find_runs(runs_dir, warn=lambda _m: None)
+    fig = metric_vs_k(runs, "LaMP_4")
+    assert fig is not None
+    ticks = [[t.get_text() for t in ax.get_xticklabels()] for ax in fig.axes if ax.get_xlabel()]
+    assert ticks == [["0", "1", "4"], ["0", "1"]]  # exactly the k values that ran (contriever: k=1 only)
+    heat = failure_heatmaps(runs)["failure_rates_LaMP_2"].axes[0]
+    texts = [t.get_text() for t in heat.texts]
+    summary = json.loads(next(runs_dir.glob("LaMP_2__qwq__bm25-k4__direct__*/summary.json")).read_text())
+    rate, n = summary["failure_modes"]["format.think_leak"], summary["failure_modes_n"]["format.think_leak"]
+    assert f"{rate:.2f}\nn={n}" in texts and "n/a" in texts  # values printed with n; no-trace divergent cells n/a
+    assert {"divergent", "format", "retrieval"} <= set(texts)  # the mode groups are named
+    rows = [t.get_text() for t in heat.get_yticklabels()]
+    assert "qwq (reasoning) · bm25 k=4" in rows and "qwq (reasoning) · contriever k=1" not in rows  # never analysed
 
 
 # --- headless Chromium over the DevTools protocol ---------------------------------------------
@@ -215,9 +233,9 @@ def test_model_filter_shows_only_that_model(page: DevTools, runs_dir: Path) -> N
     models = page.js("Array.from(document.querySelectorAll('#samples article.sample')).map(a => a.dataset.model)")
     assert shown == min(50, 12 * len(llama_runs)) and set(models) == {"llama"}
     assert _set_filters(page, model="llama", task="LaMP_4", setting="bm25 k=1", method="direct") == 12
-    assert _set_filters(page, model="llama", tag="misaligned_format") > 0
+    assert _set_filters(page, model="llama", tag="format.think_leak") > 0
     tags = page.js("Array.from(document.querySelectorAll('#samples article.sample')).map(a => a.textContent)")
-    assert all("misaligned_format" in t for t in tags)
+    assert all("format.think_leak" in t for t in tags)
     assert _set_filters(page) == 50  # reset: the first page of everything
 
 

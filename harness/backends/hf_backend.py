@@ -132,6 +132,7 @@ class HfBackend:
             completion.pop()  # rows stopped by a stop string are padded until the batch ends
         text = self.tokenizer.decode(completion[:end] if end is not None else completion, skip_special_tokens=True)
         cuts = [text.find(s) for s in gen.stop if s and s in text]
+        stop_string = min((s for s in gen.stop if s and s in text), key=text.find, default=None)
         if cuts:
             text = text[: min(cuts)]
         hit_limit = end is None and not cuts and len(completion) >= gen.max_new_tokens
@@ -145,6 +146,8 @@ class HfBackend:
             count_tokens=self.count_tokens,
         )
         generation.extra["completion_tokens"] = len(completion)
+        if stop_string is not None:  # the stop string that ended it, as vLLM reports it
+            generation.extra["stop_reason"] = stop_string
         return generation
 
     def _error(self, request: Request, exc: Exception, latency: float) -> Generation:

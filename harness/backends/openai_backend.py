@@ -245,6 +245,8 @@ class OpenAIBackend:
             reported_reasoning_tokens=_int(details.get("reasoning_tokens")) if isinstance(details, dict) else None,
         )
         generation.extra["attempts"] = attempts
+        if isinstance(choice.get("stop_reason"), str):  # vLLM servers name the stop string that ended it
+            generation.extra["stop_reason"] = choice["stop_reason"]
         if completion is not None:
             generation.extra["completion_tokens"] = completion
         if field and reasoning_parser(self.model) != "api_field":

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from harness.backends.reasoning_parsers import CLOSE, OPEN
+from harness.backends.reasoning_parsers import CLOSE, CLOSED_AT_BUDGET, CLOSED_BY_MODEL, OPEN
 from harness.config import GenerationConfig, ModelConfig
 from harness.types import GenerateFn, Generation, Request
 
@@ -57,19 +57,47 @@ def _trace_text(trace: Generation) -> str:
 
 
 def _merge(trace: Generation, answer: Generation) -> Generation:
-    """One record: the trace as reasoning, phase 2 as the answer, tokens counted once per phase."""
+    """One record: the trace as reasoning, phase 2 as the answer, tokens counted once per phase.
+
+    The tags around the trace are the harness's (the open always; the close too unless the model
+    wrote it), so ``extra["inserted"]`` marks them and ``trace_closed_by`` says who ended the trace.
+    """
     text = _trace_text(trace)
-    cut = trace.finish_reason == "length"
+    head, close = f"{OPEN}\n", f"\n{CLOSE}\n\n"
+    closed_by = _closed_by(trace)
+    inserted = [{"start": 0, "end": len(head), "kind": "open", "reason": "opened the trace"}]
+    if closed_by == CLOSED_AT_BUDGET or closed_by.startswith("harness"):
+        start = len(head) + len(text)
+        reason = "budget" if closed_by == CLOSED_AT_BUDGET else "model ended its turn without closing"
+        inserted.append({"start": start, "end": start + len(close), "kind": "close", "reason": reason})
     return dataclasses.replace(
         answer,
-        raw_text=f"{OPEN}\n{text}\n{CLOSE}\n\n{answer.raw_text}",
+        raw_text=f"{head}{text}{close}{answer.raw_text}",
         reasoning=text,
         answer=answer.raw_text.strip() if answer.error is None else None,
         prompt_tokens=trace.prompt_tokens,
         reasoning_tokens=trace.extra.get("completion_tokens", trace.answer_tokens),
         answer_tokens=answer.extra.get("completion_tokens", answer.answer_tokens),
-        truncated=cut or answer.finish_reason == "length",
+        truncated=closed_by == CLOSED_AT_BUDGET or answer.finish_reason == "length",
         latency_s=trace.latency_s + answer.latency_s,
-        extra={**answer.extra, "prompted_reasoning": "two-phase",
-               "trace_closed_by": "harness (budget spent)" if cut else "model"},
+        extra={**answer.extra, "prompted_reasoning": "two-phase", "trace_closed_by": closed_by, "inserted": inserted},
     )  # fmt: skip
+
+
+STOP_REPORTING = ("vllm", "hf")  # backends that always report the stop string that ended a generation
+
+
+def _closed_by(trace: Generation) -> str:
+    """Who ended phase 1: the budget, the model's own ``</think>``, or the model ending its turn.
+
+    In-process backends and vLLM servers report the stop string, which tells the last two apart;
+    for a server that does not, the record says so instead of guessing.
+    """
+    if trace.finish_reason == "length":
+        return CLOSED_AT_BUDGET
+    stop = trace.extra.get("stop_reason")
+    if stop == CLOSE or CLOSE in trace.raw_text:
+        return CLOSED_BY_MODEL
+    if stop is not None or trace.backend in STOP_REPORTING:
+        return "harness (model ended its turn without closing)"
+    return "unknown (the server does not report stop strings)"

@@ -21,6 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 OPEN, CLOSE = "<think>", "</think>"
+# extra["trace_closed_by"] of a trace the harness closed because its token budget was spent
+# (prompted two-phase reasoning, rpi's budget close); T4 counts these as "trace never closed".
+CLOSED_AT_BUDGET = "harness (budget spent)"
+CLOSED_BY_MODEL = "model"
 PARSERS = ("none", "think_tags", "deepseek_r1", "qwen3", "api_field")
 
 

@@ -23,6 +23,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--metrics", choices=("strict", "lenient"), default="strict", help="which answer parse to report")
     p.add_argument("--method", default="direct", help="lrm-vs-llm and paired: the method compared (default direct)")
     p.add_argument("--strict", action="store_true", help="a missing cell is an error instead of '—'")
+    p.add_argument("--ci", action="store_true", help="lrm-vs-llm: print each value's bootstrap 95%% interval")
     p.add_argument("--paired", action="store_true",
                    help="lrm-vs-llm: add the paired bootstrap differences (csv: written to OUT.paired.csv)")  # fmt: skip
     p.add_argument("--resamples", type=int, default=1000, help="paired bootstrap resamples")
@@ -35,15 +36,19 @@ def handle(ns: argparse.Namespace) -> None:
     from harness.reporting.tables import build
 
     runs = find_runs(Path(ns.runs_dir))
-    table = build(ns.layout, runs, ns.metrics, ns.method, resamples=ns.resamples, seed=ns.seed)
-    tables = [table]
-    if ns.paired and ns.layout == "lrm-vs-llm":
-        tables.append(build("paired", runs, ns.metrics, ns.method, resamples=ns.resamples, seed=ns.seed))
+    tables = build(ns.layout, runs, ns.metrics, ns.method, ci=ns.ci, resamples=ns.resamples, seed=ns.seed)
     if ns.strict:
-        missing = table.missing_cells()
-        if missing:
-            shown = "; ".join(missing[:5]) + (f"; … ({len(missing)} in all)" if len(missing) > 5 else "")
-            raise ReaperError(f"--strict: {len(missing)} missing cell(s) in {table.key}: {shown}")
+        for table in tables:
+            missing = table.missing_cells()
+            if missing:
+                shown = "; ".join(missing[:5]) + (f"; … ({len(missing)} in all)" if len(missing) > 5 else "")
+                raise ReaperError(f"--strict: {len(missing)} missing cell(s) in {table.key}: {shown}")
+    if ns.paired and ns.layout == "lrm-vs-llm":
+        tables += build("paired", runs, ns.metrics, ns.method, resamples=ns.resamples, seed=ns.seed)
+    if ns.format == "csv" and ns.layout == "failures":  # one long CSV (a row per run and tag), not 3 headers
+        from harness.reporting.tables import failures_long
+
+        tables = [failures_long(runs)]
     if ns.format == "csv" and len(tables) > 1:
         if not ns.out:
             raise ReaperError("--paired with --format csv needs --out (the paired table goes to OUT.paired.csv)")

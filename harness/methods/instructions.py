@@ -62,9 +62,20 @@ class Templates:
         headers = {f"level{i + 1}": h for i, h in enumerate(self.levels)}
         return str(source[task.kind]).format(format=self.answer_format(task), **headers)
 
-    def rpi_text(self, key: str, task: Task, **values: str) -> str:
-        """One corrective text of the monitor; ``close`` gets the task type's answer prefix appended."""
-        text = str(self.rpi[key]).format(format=self.answer_format(task), **values)
+    def rpi_text(self, key: str, task: Task, reason: str | None = None, **values: str) -> str:
+        """One corrective text of the monitor; ``close`` gets the task type's answer prefix appended.
+
+        ``close`` may be one text or a mapping from the reason the harness closes the thinking
+        (budget, no_answer, level_over_budget, repetition) to its text, with ``default`` for any
+        other reason: the inserted sentence must say why the harness stepped in, never claim a spent
+        budget when the model stopped early.
+        """
+        entry = self.rpi[key]
+        if isinstance(entry, dict):
+            entry = entry.get(reason or "default", entry.get("default"))
+            if entry is None:
+                raise ReaperError(f"template rpi.yaml: {key} has no text for {reason!r} and no 'default'")
+        text = str(entry).format(format=self.answer_format(task), **values)
         if key == "close":
             text += str(self.rpi.get("answer_prefix", {}).get(task.kind, ""))
         return text

@@ -67,6 +67,9 @@ class Trace:
     quiet_from: int = 0  # text before this was judged already (end of the last intervention)
     last_finish: str | None = None  # finish reason of the latest segment
     interventions: list[dict[str, Any]] = field(default_factory=list)
+    spans: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # harness-inserted text in ``text`` (start, end, kind, reason)
     fired: Counter[str] = field(default_factory=Counter)  # how often each one-shot rule fired
 
     def close_index(self) -> int | None:
@@ -126,7 +129,7 @@ class Monitor:
     # --- thinking -----------------------------------------------------------------------------
 
     def _close(self, reason: str, detail: dict[str, Any] | None = None) -> Intervention:
-        return Intervention(reason, self.templates.rpi_text("close", self.task), detail=detail or {})
+        return Intervention(reason, self.templates.rpi_text("close", self.task, reason), detail=detail or {})
 
     def _header(self, level: int, reason: str, prefix: str = "", **detail: Any) -> Intervention:
         text = prefix + self.templates.rpi_text("level_header", self.task, header=self.levels[level])

@@ -21,11 +21,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.backends.reasoning_parsers import CLOSE, OPEN, split_reasoning
+from harness.backends.reasoning_parsers import CLOSE, CLOSED_AT_BUDGET, CLOSED_BY_MODEL, OPEN, split_reasoning
 from harness.config import GenerationConfig
 from harness.methods.continuation import Continuation
 from harness.methods.monitor import Intervention, Monitor, MonitorConfig, Trace
-from harness.types import GenerateFn, Generation, Request
+from harness.types import GenerateFn, Generation, Request, parts_record
 
 
 @dataclass
@@ -66,6 +66,8 @@ class SegmentRunner:
             job.opened_in_prompt = job.prefix.rstrip().endswith(OPEN)
         seed = "" if job.opened_in_prompt else OPEN + "\n"
         job.trace = Trace(text=seed, reasoning_start=len(seed), segment_start=len(seed), quiet_from=len(seed))
+        if seed:
+            job.trace.spans.append(inserted_span(0, seed, "open", "opened the trace"))
         return job
 
     def run(self, jobs: list[Job], generate: GenerateFn) -> list[Generation]:
@@ -176,9 +178,11 @@ class SegmentRunner:
             record["removed"] = t.text[iv.rollback_to :]
             t.text = t.text[: iv.rollback_to]
             t.answer_generated = 0
+            t.spans = clip_spans(t.spans, iv.rollback_to)
         record.update(position=len(t.text), token_position=self.count(t.text), inserted=iv.text, segment=job.segments)
         if iv.detail:
             record["detail"] = iv.detail
+        t.spans.append(inserted_span(len(t.text), iv.text, "close" if CLOSE in iv.text else "intervention", iv.reason))
         t.text += iv.text
         t.inserted_tokens += self.count(iv.text)
         t.segment_start = min(t.segment_start, len(t.text))
@@ -197,7 +201,7 @@ class SegmentRunner:
         exact = self.continuation.tokenizer is not None
         reasoning_tokens = self.count(split.reasoning or "") if exact else t.reasoning_generated
         answer_tokens = self.count(split.answer or "") if exact else t.answer_generated
-        extra = {
+        extra: dict[str, Any] = {
             "interventions": t.interventions,
             "n_interventions": len(t.interventions),
             "generated_tokens": t.generated,
@@ -205,7 +209,12 @@ class SegmentRunner:
             "segments": job.segments,
             "prefill_tokens": job.prefill_tokens,
             "continuation": self.continuation.mode,
+            "inserted": t.spans,
+            "token_parts": parts_record(t.reasoning_generated, t.generated - t.reasoning_generated, t.inserted_tokens),
         }
+        closed_by = trace_closed_by(t)
+        if closed_by is not None:
+            extra["trace_closed_by"] = closed_by
         return Generation(
             id=job.id,
             raw_text=t.text,
@@ -222,3 +231,24 @@ class SegmentRunner:
             error=job.error,
             extra=extra,
         )
+
+
+def inserted_span(start: int, text: str, kind: str, reason: str) -> dict[str, Any]:
+    """A stretch of the trace the harness wrote (kind: open | intervention | close), with its reason."""
+    return {"start": start, "end": start + len(text), "kind": kind, "reason": reason}
+
+
+def clip_spans(spans: list[dict[str, Any]], cut: int) -> list[dict[str, Any]]:
+    """The spans that survive cutting the text at ``cut`` (a rollback), the one crossing it shortened."""
+    return [{**s, "end": min(s["end"], cut)} for s in spans if s["start"] < cut]
+
+
+def trace_closed_by(t: Trace) -> str | None:
+    """Who wrote the end of thinking: the model, the harness (and why), or nobody (None: never closed)."""
+    close = t.close_index()
+    if close is None:
+        return None
+    for span in t.spans:
+        if span["kind"] == "close" and span["start"] <= close < span["end"]:
+            return CLOSED_AT_BUDGET if span["reason"] == "budget" else f"harness ({span['reason']})"
+    return CLOSED_BY_MODEL

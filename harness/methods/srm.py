@@ -18,7 +18,7 @@ from typing import Any
 from harness.config import GenerationConfig
 from harness.methods.instructed import Count, generate_once, generated_tokens
 from harness.methods.instructions import Templates, with_instruction
-from harness.types import Example, GenerateFn, Generation, Task
+from harness.types import Example, GenerateFn, Generation, Task, parts_record, token_parts
 
 MODES = ("auto", "vote", "model")
 
@@ -70,6 +70,7 @@ def candidate_record(index: int, g: Generation, seed: int) -> dict[str, Any]:
         "reasoning_tokens": g.reasoning_tokens, "answer_tokens": g.answer_tokens, "generated_tokens": generated_tokens(g),
         "finish_reason": g.finish_reason, "truncated": g.truncated, "error": g.error,
         "n_interventions": g.extra.get("n_interventions", 0), "prefill_tokens": g.extra.get("prefill_tokens"),
+        **({"raw_text": g.raw_text, "inserted": g.extra["inserted"]} if g.extra.get("inserted") else {}),
     }  # fmt: skip
 
 
@@ -102,7 +103,7 @@ def consolidate(
             if index is None:  # nothing parsed to a valid answer: keep the first candidate, say so
                 index = _first_answer(cands) or 0
                 chosen = {"index": index, "fallback": "no candidate gave a valid answer"}
-            finals[q] = dataclasses.replace(cands[index], extra={})
+            finals[q] = dataclasses.replace(cands[index], extra=_kept(cands[index]))
             finals[q].extra["chosen"] = {**chosen, "answer": cands[index].answer}
             if mode == "model":
                 finals[q].extra["consolidation_skipped"] = "unanimous" if answers else "no answers"
@@ -121,6 +122,7 @@ def consolidate(
             index = _matching(task, candidates[q], g.answer)
             final = dataclasses.replace(g, prompt_tokens=candidates[q][0].prompt_tokens, extra={})
             final.extra.update(
+                consolidation_parts=list(token_parts(g)),
                 chosen={"index": index, "answer": g.answer},
                 consolidation_prompt_tokens=g.prompt_tokens,
                 consolidation_tokens=generated_tokens(g),
@@ -134,7 +136,14 @@ def _annotate(final: Generation, cands: list[Generation], seeds: list[int], mode
     """Record candidates, consolidation and the total price; gather every candidate's interventions."""
     interventions = [{**iv, "candidate": i} for i, c in enumerate(cands) for iv in c.extra.get("interventions", [])]
     total = sum(generated_tokens(c) for c in cands) + int(final.extra.get("consolidation_tokens", 0))
+    parts = [
+        sum(column)
+        for column in zip(
+            *(token_parts(c) for c in cands), final.extra.pop("consolidation_parts", (0, 0, 0)), strict=True
+        )
+    ]
     final.extra.update(
+        token_parts=parts_record(*parts),
         consolidation=mode,
         candidates=[candidate_record(i, c, s) for i, (c, s) in enumerate(zip(cands, seeds, strict=True))],
         generated_tokens_total=total,
@@ -144,6 +153,11 @@ def _annotate(final: Generation, cands: list[Generation], seeds: list[int], mode
     if "consolidation_tokens" not in final.extra:
         final.latency_s = sum(c.latency_s for c in cands)
     return final
+
+
+def _kept(chosen: Generation) -> dict[str, Any]:
+    """What the final record keeps of the chosen candidate's extra: its inserted spans and who closed it."""
+    return {k: chosen.extra[k] for k in ("inserted", "trace_closed_by") if k in chosen.extra}
 
 
 def _first_answer(cands: list[Generation]) -> int | None:

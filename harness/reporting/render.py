@@ -29,14 +29,28 @@ def render(table: Table, fmt: str) -> str:
 
 
 def cell_text(table: Table, r: int, c: int) -> str | None:
-    """The formatted number, or None for an absent cell (each renderer spells absence its own way)."""
+    """The formatted number (with its interval and n when the table has them), or None when absent.
+
+    Each renderer spells absence its own way; "n/a" is a run that exists but has no value.
+    """
     if table.absent.iat[r, c]:
         return None
     value = table.frame.iat[r, c]
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if not _number(value):
         return NOT_AVAILABLE
-    col = table.frame.columns[c]
-    return format(value, table.formats.get(col[-1] if isinstance(col, tuple) else col, ".4f"))
+    spec = table.format_of(r, c)
+    text = format(value, spec)
+    interval = table.intervals.iat[r, c] if table.intervals is not None else None
+    if interval is not None and all(_number(v) for v in interval):
+        text += f" [{format(interval[0], spec)}, {format(interval[1], spec)}]"
+    n = table.counts.iat[r, c] if table.counts is not None else None
+    if _number(n):
+        text += f" ({n:.0f})"
+    return text
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not (isinstance(value, float) and math.isnan(value))
 
 
 def row_labels(table: Table, arrows: tuple[str, str] = ("↑", "↓")) -> list[list[str]]:
@@ -48,7 +62,7 @@ def row_labels(table: Table, arrows: tuple[str, str] = ("↑", "↓")) -> list[l
         labels = [str(v) for v in (row if isinstance(row, tuple) else (row,))]
         if level is not None:
             display, higher = table.metric_info[row[level]]
-            labels[level] = f"{display} {arrows[0] if higher else arrows[1]}"
+            labels[level] = display if higher is None else f"{display} {arrows[0] if higher else arrows[1]}"
         out.append(labels)
     return out
 
@@ -135,10 +149,24 @@ def to_latex(table: Table) -> str:
 
 
 def to_csv(table: Table) -> str:
-    """Flat CSV, full float precision; absent cells and missing values are empty fields."""
-    flat = table.frame.copy()
-    flat.columns = [" / ".join(c) for c in _col_labels(table)]
-    flat = flat.reset_index()
+    """Flat CSV, full float precision; absent cells and missing values are empty fields.
+
+    A table's intervals and counts become their own columns after each value column
+    (``<column> ci95 low``, ``<column> ci95 high``, ``<column> n``), so every number parses back.
+    """
+    import pandas as pd
+
+    names = [" / ".join(c) for c in _col_labels(table)]
+    columns: dict[str, list] = {}
+    for c, name in enumerate(names):
+        columns[name] = list(table.frame.iloc[:, c])
+        if table.intervals is not None:
+            bounds = [iv if iv is not None else (math.nan, math.nan) for iv in table.intervals.iloc[:, c]]
+            columns[f"{name} ci95 low"] = [b[0] for b in bounds]
+            columns[f"{name} ci95 high"] = [b[1] for b in bounds]
+        if table.counts is not None:
+            columns[f"{name} n"] = list(table.counts.iloc[:, c])
+    flat = pd.DataFrame(columns, index=table.frame.index).reset_index()
     if table.metric_level:
         position = flat.columns.get_loc(table.metric_level) + 1
         flat.insert(position, "higher_is_better", [table.metric_info[k][1] for k in flat[table.metric_level]])

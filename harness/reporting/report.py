@@ -53,7 +53,7 @@ def report_tables(runs: list[Run], parse: str, method: str, warn: Warn) -> list[
     out: list[Table | str] = []
     for layout in [*layouts, "tokens", "failures"]:
         try:
-            out.append(build(layout, runs, parse, method))
+            out += build(layout, runs, parse, method, ci=layout == "lrm-vs-llm")
         except ReaperError as err:
             warn(f"report: {layout} table skipped: {err}")
             out.append(f"{layout}: {err}")

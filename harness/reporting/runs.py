@@ -71,6 +71,16 @@ def setting_sort_key(label: str) -> tuple[int, str, int]:
     return (0 if name == "none" else 1, name, int(k) if k else 0)
 
 
+def family_of(tag: str) -> str:
+    """``format.empty`` -> ``format``: the failure mode a tag belongs to (its name before the dot)."""
+    return tag.split(".", 1)[0]
+
+
+def tag_order(tag: str) -> tuple[str, bool, str]:
+    """Failure tags grouped by mode; within a mode alphabetical, ``<mode>.any`` last."""
+    return (family_of(tag), tag.endswith(".any"), tag)
+
+
 def find_runs(runs_dir: Path, warn: Warn = warn_stderr) -> list[Run]:
     """Every run under ``runs_dir`` (any depth); of duplicates of one cell, the newest summary wins."""
     if not runs_dir.is_dir():

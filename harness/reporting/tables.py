@@ -13,20 +13,26 @@ from collections.abc import Iterable
 from typing import Any
 
 from harness.errors import ReaperError
-from harness.reporting.frame import Table, grid
+from harness.reporting.frame import Table, float_grid, grid, object_grid
 from harness.reporting.paired import paired_table
-from harness.reporting.runs import Run, metric_keys, metric_meta, select_method, setting_sort_key
+from harness.reporting.runs import Run, family_of, metric_keys, metric_meta, select_method, setting_sort_key, tag_order
 
 TYPE_ORDER = ("reasoning", "prompted-reasoning", "general")
 METHOD_ORDER = ("direct", "cot", "hrt", "rpi", "srm", "r2p")
 ABLATION_PREFIX = "r2p_no_"
 LAYOUTS = ("lrm-vs-llm", "methods", "ablation", "tokens", "failures", "paired")
-TOKEN_COLUMNS = {  # summary["tokens"] key -> column label
+TOKEN_COLUMNS = {  # summary["tokens"] key -> column label (docs/tables.md defines each)
     "reasoning_tokens_mean": "reasoning tokens",
     "answer_tokens_mean": "answer tokens",
-    "total_tokens_mean": "total tokens",
-    "truncation_rate": "truncation rate",
+    "inserted_tokens_mean": "inserted tokens",
+    "total_tokens_mean": "generated total",
+    "trace_never_closed_rate": "trace never closed",
+    "answer_hit_limit_rate": "answer hit the limit",
 }
+RATE_COUNTS = {"trace_never_closed_rate": "trace_never_closed_n", "answer_hit_limit_rate": "answer_hit_limit_n"}
+LEGEND = ("— = no samples (no run for this cell, or the run was not analysed); "
+          "n/a = does not apply (the run has no sample the value applies to).")  # fmt: skip
+N_ROW = "n"  # T1's row of scored samples per cell
 
 
 def _models(runs: Iterable[Run]) -> list[tuple[str, str]]:
@@ -35,22 +41,38 @@ def _models(runs: Iterable[Run]) -> list[tuple[str, str]]:
     return sorted(pairs, key=lambda p: (TYPE_ORDER.index(p[0]) if p[0] in TYPE_ORDER else 9, p[0], p[1]))
 
 
-def lrm_vs_llm(runs: list[Run], parse: str = "strict", method: str = "direct") -> Table:
-    """T1: rows task × metric; columns model (grouped by type) × retrieval setting."""
+def lrm_vs_llm(runs: list[Run], parse: str = "strict", method: str = "direct", ci: bool = False) -> Table:
+    """T1: rows task × metric (plus each task's n); columns model (grouped by type) × retrieval setting.
+
+    ``n`` is the number of scored samples behind every metric of the cell (unscorable and failed
+    samples are left out, never scored as wrong); ``ci`` prints each value's bootstrap 95% interval.
+    """
     runs = select_method(runs, method)
-    info: dict[str, tuple[str, bool]] = {}
+    info: dict[str, tuple[str, bool | None]] = {N_ROW: ("n (scored samples)", None)}
     cells: dict[tuple[tuple, tuple], float | None] = {}
+    bounds: dict[tuple[tuple, tuple], tuple[float, float] | None] = {}
     rows: dict[tuple, None] = {}
     for run in sorted(runs, key=lambda r: r.task):
+        col = (run.model_type, run.model, run.setting)
         for key in metric_keys(run, parse):
+            entry = run.summary["metrics"][key]
             info[key] = metric_meta(run, key)
             rows[(run.task, key)] = None
-            cells[((run.task, key), (run.model_type, run.model, run.setting))] = run.summary["metrics"][key]["value"]
+            cells[((run.task, key), col)] = entry["value"]
+            bounds[((run.task, key), col)] = tuple(entry["ci95"]) if entry.get("ci95") else None
+            cells[((run.task, N_ROW), col)] = entry.get("n")
+    tasks = list(dict.fromkeys(task for task, _ in rows))
+    ordered = [row for task in tasks for row in [*(r for r in rows if r[0] == task), (task, N_ROW)]]
     settings = sorted({r.setting for r in runs}, key=setting_sort_key)
     cols = [(t, m, s) for t, m in _models(runs) for s in settings]
-    frame, absent = grid(list(rows), cols, cells, ["task", "metric"], ["type", "model", "setting"])
-    title = f"T1. Reasoning vs general models ({parse} parse, method {method})"
-    return Table("lrm-vs-llm", title, frame, absent, "metric", info, bold_best=True)
+    frame, absent = grid(ordered, cols, cells, ["task", "metric"], ["type", "model", "setting"])
+    intervals = object_grid(frame, bounds) if ci else None
+    title = f"T1. Reasoning vs general models ({parse} parse, method {method}" + (
+        ", 95% bootstrap intervals)" if ci else ")"
+    )
+    notes = ["Bold: the single best value of a row (as printed); no bold where the best is tied.", LEGEND]
+    return Table("lrm-vs-llm", title, frame, absent, "metric", info, bold_best=True, notes=notes,
+                 intervals=intervals, row_formats={N_ROW: ".0f"})  # fmt: skip
 
 
 def compared_methods(runs: list[Run], ablation: bool) -> list[str]:
@@ -118,55 +140,103 @@ ROW_NAMES = ["task", "type", "model", "setting", "method"]
 
 
 def tokens_table(runs: list[Run]) -> Table:
-    """T4: mean reasoning, answer and total generated tokens per run, and the truncation rate."""
+    """T4: mean reasoning, answer and inserted tokens per sample, their sum, and two limit rates.
+
+    Every call a method makes for a sample is summed (srm's candidates and consolidation, rpi's
+    segments and rolled-back answers), so "generated total" is what a sample cost. The two rates
+    carry their n (traced samples; answered samples): a trace cut at the limit has no answer, so
+    the two can never be pooled into one "truncation rate".
+    """
     cols = [(label,) for label in TOKEN_COLUMNS.values()]
     cells: dict[tuple[tuple, tuple], float | None] = {}
+    counts: dict[tuple[tuple, tuple], float | None] = {}
     rows = run_rows(runs)
     for row, run in _by_row(runs).items():
         tokens = run.summary.get("tokens") or {}
         for key, label in TOKEN_COLUMNS.items():
             cells[(row, (label,))] = tokens.get(key)
+            if key in RATE_COUNTS:
+                counts[(row, (label,))] = tokens.get(RATE_COUNTS[key])
     frame, absent = grid(rows, cols, cells, ROW_NAMES, ["quantity"])
-    formats = {label: ".1f" for label in TOKEN_COLUMNS.values()} | {"truncation rate": ".3f"}
-    return Table("tokens", "T4. Generated tokens per sample (means) and truncation rate", frame, absent,
-                 formats=formats)  # fmt: skip
+    rates = {TOKEN_COLUMNS[k] for k in RATE_COUNTS}
+    formats = {label: ".3f" if label in rates else ".1f" for label in TOKEN_COLUMNS.values()}
+    notes = ["Means over generated samples; generated total = reasoning + answer + inserted tokens "
+             "(n/a reasoning counts as 0). Rates: share (n) of traced samples whose trace hit the token limit "
+             "before the model closed it; share (n) of answered samples whose answer hit the limit. "
+             "Definitions: docs/tables.md.", LEGEND]  # fmt: skip
+    return Table("tokens", "T4. Tokens per sample (means) and token-limit rates", frame, absent,
+                 formats=formats, notes=notes, counts=float_grid(frame, counts))  # fmt: skip
 
 
-def failures_table(runs: list[Run]) -> Table:
-    """T5: failure-mode rates (share of scored samples) per task × model × setting × method.
+def failure_tables(runs: list[Run]) -> list[Table]:
+    """T5, one table per failure mode (format, divergent, retrieval, …): rate (n) per tag.
 
-    A run the analyzers never saw has no ``failure_modes``: its cells are absent ("—"), not zero.
+    n is the number of samples the tag applies to (the rate's denominator). A tag the run's task
+    does not have, or with no sample it applies to, is n/a; a run the analyzers never saw is "—".
     """
     analysed = [r for r in runs if isinstance(r.summary.get("failure_modes"), dict)]
-    tags = sorted({tag for r in analysed for tag in r.summary["failure_modes"]})
-    notes = [] if analysed else ["No run has failure-mode analysis yet (run `reaper analyze RUN_DIR`)."]
-    cols = [(tag,) for tag in tags] + [("n",)]
+    if not analysed:
+        raise ReaperError("no run has failure-mode analysis yet (run `reaper analyze RUN_DIR`)")
+    tags = sorted({tag for r in analysed for tag in r.summary["failure_modes"]}, key=tag_order)
+    out = []
+    for family in dict.fromkeys(family_of(t) for t in tags):
+        out.append(_failure_table(runs, family, [t for t in tags if family_of(t) == family]))
+    return out
+
+
+def _failure_table(runs: list[Run], family: str, tags: list[str]) -> Table:
     cells: dict[tuple[tuple, tuple], float | None] = {}
+    counts: dict[tuple[tuple, tuple], float | None] = {}
     for row, run in _by_row(runs).items():
         modes = run.summary.get("failure_modes")
         if not isinstance(modes, dict):
-            continue
-        for tag in tags:
-            if tag in modes:
-                cells[(row, (tag,))] = modes[tag]
+            continue  # never analysed: absent ("—")
         n = run.summary.get("failure_modes_n")
-        cells[(row, ("n",))] = n if isinstance(n, int | float) else run.summary.get("counts", {}).get("ok")
-    frame, absent = grid(run_rows(runs), cols, cells, ROW_NAMES, ["failure mode"])
-    formats = dict.fromkeys(tags, ".3f") | {"n": ".0f"}
-    return Table("failures", "T5. Failure-mode rates (share of scored samples)", frame, absent,
-                 formats=formats, notes=notes)  # fmt: skip
+        for tag in tags:
+            cells[(row, (tag,))] = modes.get(tag)  # not in the run: the task has no such check (n/a)
+            counts[(row, (tag,))] = n.get(tag) if isinstance(n, dict) else n
+    frame, absent = grid(run_rows(runs), [(t.split(".", 1)[-1],) for t in tags], _short(cells), ROW_NAMES,
+                         ["tag"])  # fmt: skip
+    notes = ["Each cell: rate (n), n = samples the tag applies to.", LEGEND]
+    return Table(f"failures-{family}", f"T5 ({family}). Failure-mode rates: {family}.*", frame, absent,
+                 formats=dict.fromkeys([t.split(".", 1)[-1] for t in tags], ".3f"), notes=notes,
+                 counts=float_grid(frame, _short(counts)))  # fmt: skip
 
 
-def build(layout: str, runs: list[Run], parse: str = "strict", method: str = "direct", **paired: Any) -> Table:
-    """The table of a layout name (the --layout values)."""
+def failures_long(runs: list[Run]) -> Table:
+    """T5 in long form (a row per run × tag, columns rate and n): the CSV that parses back in one frame."""
+    cells: dict[tuple[tuple, tuple], float | None] = {}
+    rows = []
+    for row, run in _by_row(runs).items():
+        modes, n = run.summary.get("failure_modes"), run.summary.get("failure_modes_n")
+        if not isinstance(modes, dict):
+            continue
+        for tag in sorted(modes, key=tag_order):
+            rows.append((*row, tag))
+            cells[((*row, tag), ("rate",))] = modes[tag]
+            cells[((*row, tag), ("n",))] = n.get(tag) if isinstance(n, dict) else n
+    if not rows:
+        raise ReaperError("no run has failure-mode analysis yet (run `reaper analyze RUN_DIR`)")
+    frame, absent = grid(rows, [("rate",), ("n",)], cells, [*ROW_NAMES, "tag"], ["statistic"])
+    return Table("failures", "T5. Failure-mode rates (long form)", frame, absent, formats={"n": ".0f"})
+
+
+def _short(cells: dict[tuple[tuple, tuple], float | None]) -> dict[tuple[tuple, tuple], float | None]:
+    """Column keys without the family prefix (the table's header names the family once)."""
+    return {(row, (col[0].split(".", 1)[-1],)): v for (row, col), v in cells.items()}
+
+
+def build(layout: str, runs: list[Run], parse: str = "strict", method: str = "direct", ci: bool = False,
+          **paired: Any) -> list[Table]:  # fmt: skip
+    """The tables of a layout name (the --layout values): one, except T5 (one per failure mode)."""
     if layout == "lrm-vs-llm":
-        return lrm_vs_llm(runs, parse, method)
+        return [lrm_vs_llm(runs, parse, method, ci)]
     if layout in ("methods", "ablation"):
-        return methods_table(runs, parse, ablation=layout == "ablation")
+        return [methods_table(runs, parse, ablation=layout == "ablation")]
     if layout == "tokens":
-        return tokens_table(runs)
+        return [tokens_table(runs)]
     if layout == "failures":
-        return failures_table(runs)
+        return failure_tables(runs)
     if layout == "paired":
-        return paired_table(runs, parse, method, **paired)
+        return [paired_table(runs, parse, method, **paired)]
     raise ReaperError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")

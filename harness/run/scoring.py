@@ -10,8 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from harness.backends.reasoning_parsers import CLOSED_AT_BUDGET
 from harness.run.metrics import METRICS, label_ids, macro_f1_ids, per_sample_values, score_official
-from harness.types import Generation, Sample, Task
+from harness.types import Generation, Sample, Task, token_parts
 
 
 def make_sample(
@@ -105,24 +106,40 @@ def _bootstrap_values(name: str, preds, golds, labels, idx: np.ndarray) -> np.nd
     return top[:, 0] * np.sqrt(((values / scale) ** 2).mean(axis=1))
 
 
+def trace_never_closed(sample: Sample) -> bool:
+    """The model did not close its trace before the token limit: unscorable, or closed by the harness at the budget."""
+    closed_by = sample.extra.get("trace_closed_by")
+    return (sample.answer is None and sample.truncated) or closed_by == CLOSED_AT_BUDGET
+
+
 def token_summary(samples: list[Sample]) -> dict[str, Any]:
-    """Mean reasoning/answer/total generated tokens and the truncation rate."""
+    """T4's numbers: mean token parts per generated sample, their sum, and two limit rates with their n.
 
-    def mean(values: list[int | None]) -> float | None:
-        present = [v for v in values if v is not None]
-        return float(np.mean(present)) if present else None
-
+    ``total_tokens_mean`` is exactly reasoning + answer + inserted (same samples, same denominator).
+    ``trace_never_closed_rate`` counts over samples with a trace, ``answer_hit_limit_rate`` over
+    samples with an answer; each is None (n/a) when no sample qualifies, never 0.0.
+    """
     generated = [s for s in samples if s.status != "failed"]
+    parts = np.array([token_parts(s) for s in generated], dtype=float).reshape(-1, 3)
+    traced = [s for s in generated if s.reasoning is not None]
+    answered = [s for s in generated if s.answer is not None]
+
+    def mean(column: int) -> float | None:
+        return float(parts[:, column].mean()) if len(generated) else None
+
+    def rate(hits: int, n: int) -> float | None:
+        return hits / n if n else None
+
+    prompts = [s.prompt_tokens for s in generated if s.prompt_tokens is not None]
     return {
-        "reasoning_tokens_mean": mean([s.reasoning_tokens for s in generated]),
-        "answer_tokens_mean": mean([s.answer_tokens for s in generated]),
-        # methods with several calls per sample (srm, rpi, r2p) record their whole price in extra
-        "total_tokens_mean": mean(
-            [
-                s.extra.get("generated_tokens_total", (s.reasoning_tokens or 0) + (s.answer_tokens or 0))
-                for s in generated
-            ]
-        ),  # fmt: skip
-        "prompt_tokens_mean": mean([s.prompt_tokens for s in generated]),
-        "truncation_rate": (sum(s.truncated for s in generated) / len(generated)) if generated else None,
+        "reasoning_tokens_mean": mean(0) if traced or parts[:, 0].any() else None,
+        "answer_tokens_mean": mean(1),
+        "inserted_tokens_mean": mean(2),
+        "total_tokens_mean": float(parts.sum(axis=1).mean()) if len(generated) else None,
+        "prompt_tokens_mean": float(np.mean(prompts)) if prompts else None,
+        "trace_never_closed_rate": rate(sum(trace_never_closed(s) for s in traced), len(traced)),
+        "trace_never_closed_n": len(traced),
+        "answer_hit_limit_rate": rate(sum(s.finish_reason == "length" for s in answered), len(answered)),
+        "answer_hit_limit_n": len(answered),
+        "n": len(generated),
     }
