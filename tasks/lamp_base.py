@@ -30,9 +30,9 @@ class LampTask:
     def query(self, example: Example) -> str:
         """The text after the task's marker; the whole input when the marker is missing.
 
-        The official code slices at ``find(marker) + len(marker)`` even when the marker is
-        absent (find returns -1), silently dropping the input's first characters; a missing
-        marker (a real LaMP_2 quirk) keeps the whole input instead.
+        An input without its marker (a real LaMP_2 dev quirk, id "110") has no official query:
+        the official code does not handle it and fails with an error on such an input, so there is
+        no official behaviour to match. The whole input is the query here, so the question still runs.
         """
         text = example.input
         at = text.find(self.query_marker)

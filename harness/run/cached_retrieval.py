@@ -26,9 +26,9 @@ if TYPE_CHECKING:
     from harness.config import RetrieverConfig
     from harness.types import Example, Task
 
-CACHE_VERSION = 1  # bump when a built-in retriever changes its rankings
+CACHE_VERSION = 2  # bump when a built-in retriever changes its rankings (2: results are profile positions)
 RETRIEVAL_STATS = {"computed": 0, "disk_hits": 0, "memo_hits": 0}  # counters for tests and logs
-_MEMO: dict[str, dict[str, list[str]]] = {}
+_MEMO: dict[str, dict[str, list[int]]] = {}
 
 
 def spec_dict(spec: Any) -> dict[str, Any]:
@@ -65,9 +65,30 @@ def retrieve(
     source: str = "<data>",
     use_cache: bool = True,
 ) -> dict[str, list[str]]:
-    """Question id -> ids of the retrieved profile items (best first, at most ``spec.k``).
+    """Question id -> ids of the retrieved profile items (best first, at most ``spec.k``)."""
+    ranked = retrieve_ranked(task, examples, spec, cache_dir, data_hash, source, use_cache)
+    return {ex.id: ids_of(ex, ranked[ex.id]) for ex in examples}
 
-    ``use_cache=False`` recomputes without reading the memo or the disk cache (and refreshes both).
+
+def ids_of(example: Example, positions: list[int]) -> list[str]:
+    """The ids of the items at these profile positions (ids may repeat in a profile; positions never do)."""
+    return [str(example.profile[i]["id"]) for i in positions]
+
+
+def retrieve_ranked(
+    task: Task,
+    examples: list[Example],
+    spec: RetrieverConfig,
+    cache_dir: Path,
+    data_hash: str,
+    source: str = "<data>",
+    use_cache: bool = True,
+) -> dict[str, list[int]]:
+    """Question id -> profile positions of the retrieved items, best first.
+
+    Positions, not ids: two items of one profile can share an id, and a prompt built by looking
+    ids up would then silently hold the wrong item. ``use_cache=False`` recomputes without reading
+    the memo or the disk cache (and refreshes both).
     """
     if spec.name == "none" or spec.k <= 0:
         return {ex.id: [] for ex in examples}
@@ -89,14 +110,14 @@ def retrieve(
     return dict(result)
 
 
-def _compute(task: Task, examples: list[Example], spec: Any, cache_dir: Path, source: str) -> dict[str, list[str]]:
+def _compute(task: Task, examples: list[Example], spec: Any, cache_dir: Path, source: str) -> dict[str, list[int]]:
     retriever = RETRIEVERS.get(spec.name)(spec, cache_dir)
     prepare = getattr(retriever, "prepare", None)
     prepared = None
     if prepare is not None:  # e.g. dense: embed every distinct text in large batches first
         prepared = [(_query(task, ex, source), _texts(task, ex, source)) for ex in examples]
         prepare([text for query, texts in prepared for text in (query, *texts)])
-    result: dict[str, list[str]] = {}
+    result: dict[str, list[int]] = {}
     bar = progress(examples, total=len(examples), desc=f"retrieval {task.name} {spec.label or spec.name}")
     for n, ex in enumerate(bar):
         query, texts = prepared[n] if prepared is not None else (_query(task, ex, source), _texts(task, ex, source))
@@ -106,7 +127,7 @@ def _compute(task: Task, examples: list[Example], spec: Any, cache_dir: Path, so
             raise
         except ReaperError as err:
             raise DataError(source, ex.id, getattr(err, "field", "profile"), str(err)) from err
-        result[ex.id] = [str(ex.profile[i]["id"]) for i in ranked[: spec.k]]
+        result[ex.id] = [int(i) for i in ranked[: spec.k]]
     return result
 
 
@@ -129,14 +150,14 @@ def _texts(task: Task, ex: Example, source: str) -> list[str]:
     return texts
 
 
-def _covering(stored: dict[str, list[str]] | None, examples: list[Example]) -> dict[str, list[str]] | None:
+def _covering(stored: dict[str, list[int]] | None, examples: list[Example]) -> dict[str, list[int]] | None:
     """The stored results for these examples, or None if any is missing (e.g. a larger limit)."""
     if stored is None or any(ex.id not in stored for ex in examples):
         return None
     return {ex.id: stored[ex.id] for ex in examples}
 
 
-def _read(path: Path) -> dict[str, list[str]] | None:
+def _read(path: Path) -> dict[str, list[int]] | None:
     try:
         with path.open(encoding="utf-8") as f:
             data = json.load(f)

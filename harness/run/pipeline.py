@@ -23,7 +23,7 @@ from harness.io import read_jsonl, write_json_atomic, write_jsonl_atomic
 from harness.paths import cache_dir as default_cache_dir
 from harness.progress import note
 from harness.registry import METHODS, get_task
-from harness.run.cached_retrieval import retrieve
+from harness.run.cached_retrieval import ids_of, retrieve_ranked
 from harness.run.generation_store import GenerationStore, generate_with_store, generation_settings
 from harness.run.profile_prompts import WHITESPACE, build_prompts, hf_counter, retrieved_items
 from harness.run.scoring import make_sample, summarize
@@ -40,8 +40,8 @@ def run_cell(cfg: RunConfig) -> Path:
     backend = get_backend(cfg.model)
     method = METHODS.get(cfg.method.name)(**cfg.method.params)
     method.check(backend)  # an unsupported method fails here, before any work
-    retrieved = retrieve(task, dataset.examples, cfg.retriever, cache, dataset.data_hash, dataset.source)
-    prompts = make_prompts(task, dataset.examples, retrieved, cfg)
+    ranked = retrieve_ranked(task, dataset.examples, cfg.retriever, cache, dataset.data_hash, dataset.source)
+    prompts = make_prompts(task, dataset.examples, ranked, cfg)
     store = open_store(cache / "generations" / f"{_slug(model_identity(cfg.model))}.sqlite")
 
     def generate(requests: list[Request], gen) -> list[Generation]:
@@ -57,7 +57,7 @@ def run_cell(cfg: RunConfig) -> Path:
         generate = two_phase(generate, cfg.model)
     generations = method.run(task, dataset.examples, prompts, generate, cfg.model.generation)
     run_dir = run_directory(cfg, task)
-    write_run(run_dir, cfg, dataset, task, prompts, retrieved, generations)
+    write_run(run_dir, cfg, dataset, task, prompts, ranked, generations)
     if cfg.analyze:
         from harness.analyzers.run_analysis import analyze_run
 
@@ -95,14 +95,14 @@ def _report_batch(batch: list[Generation], done: int, total: int) -> None:
     note(f"generated {done}/{total}" + (f" ({failed} failed in this batch)" if failed else ""))
 
 
-def make_prompts(task: Task, examples: list[Example], retrieved: dict[str, list[str]], cfg: RunConfig) -> list[str]:
+def make_prompts(task: Task, examples: list[Example], ranked: dict[str, list[int]], cfg: RunConfig) -> list[str]:
     """The official prompt per question for its retrieved items (best first), within the budget."""
     counter = WHITESPACE
     if cfg.task.max_prompt_tokens is not None and cfg.model.backend != "openai":
         from harness.backends.embedded_model import resolve_model_path
 
         counter = hf_counter(resolve_model_path(cfg.model.path))
-    return build_prompts(task, examples, retrieved, cfg.task.max_prompt_tokens, counter)
+    return build_prompts(task, examples, ranked, cfg.task.max_prompt_tokens, counter)
 
 
 def spec_dict(cfg: RunConfig) -> dict[str, Any]:
@@ -127,7 +127,7 @@ def run_directory(cfg: RunConfig, task: Task) -> Path:
 
 def write_run(
     run_dir: Path, cfg: RunConfig, dataset: Dataset, task: Task, prompts: list[str],
-    retrieved: dict[str, list[str]], generations: list[Generation],
+    ranked: dict[str, list[int]], generations: list[Generation],
 ) -> None:  # fmt: skip
     """spec.json, generations.jsonl and the rows rescore needs, then samples and summary."""
     from harness.run.provenance import provenance
@@ -137,8 +137,8 @@ def write_run(
             **provenance()}  # fmt: skip
     write_json_atomic(run_dir / "spec.json", spec, durable=False)
     inputs = [  # the retrieved items themselves: analysis never needs the (possibly huge) data file again
-        {"id": e.id, "prompt": p, "retrieved_ids": retrieved[e.id], "gold": e.gold, "input": e.input,
-         "retrieved_items": retrieved_items(e, retrieved[e.id]), "profile_size": len(e.profile)}
+        {"id": e.id, "prompt": p, "retrieved_ids": ids_of(e, ranked[e.id]), "gold": e.gold, "input": e.input,
+         "retrieved_items": retrieved_items(e, ranked[e.id]), "profile_size": len(e.profile)}
         for e, p in zip(dataset.examples, prompts, strict=True)
     ]  # fmt: skip
     write_jsonl_atomic(run_dir / "inputs.jsonl", inputs, durable=False)

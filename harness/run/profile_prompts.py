@@ -46,18 +46,18 @@ def build_prompt(
     return task.prompt(example, fit_items(task, items, budget, counter))
 
 
-def retrieved_items(example: Example, ids: list[str]) -> list[Item]:
-    """The profile items behind retrieved ids, in retrieval order (best first)."""
-    by_id = {item["id"]: item for item in example.profile}
-    return [by_id[i] for i in ids]
+def retrieved_items(example: Example, positions: list[int]) -> list[Item]:
+    """The ranked items themselves, best first (by profile position: ids can repeat within a profile)."""
+    return [example.profile[i] for i in positions]
 
 
 def build_prompts(
-    task: Task, examples: list[Example], retrieved: dict[str, list[str]], budget: int | None = None,
+    task: Task, examples: list[Example], ranked: dict[str, list[int]], budget: int | None = None,
     counter: TokenCounter = WHITESPACE,
 ) -> list[str]:  # fmt: skip
-    """One prompt per question for its retrieved items: what `reaper run`, `reaper prompts` and lm-eval share."""
-    return [build_prompt(task, e, retrieved_items(e, retrieved[e.id]), budget, counter) for e in examples]
+    """One prompt per question for its ranked items (``retrieve_ranked``): what `reaper run`,
+    `reaper prompts` and the lm-eval hooks share."""
+    return [build_prompt(task, e, retrieved_items(e, ranked[e.id]), budget, counter) for e in examples]
 
 
 def fit_items(task: Task, items: list[Item], budget: int, counter: TokenCounter) -> list[Item]:
