@@ -9,6 +9,7 @@ Every problem becomes a ``DataError`` naming the file, the record id and the fie
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import hashlib
 import json
 import os
@@ -64,7 +65,7 @@ def load_dataset(
     if questions is None:
         q_path, o_path = bundled_files(task)
         questions, outputs = str(q_path), (str(o_path) if o_path.exists() else None)
-    examples, data_hash = read_questions(questions, task)
+    examples, data_hash = read_questions(questions, task, limit)
     if limit is not None:
         examples = examples[:limit]
         data_hash = f"{data_hash}:first{limit}"
@@ -80,18 +81,46 @@ def load_dataset(
     return Dataset(examples=examples, data_hash=data_hash, source=questions, outputs=outputs)
 
 
-def read_questions(source: str, task: Task) -> tuple[list[Example], str]:
-    """Parse and validate a questions source; returns the examples and a content hash."""
-    if source.startswith(HF_PREFIX):
-        return _validated(_hub_rows(source[len(HF_PREFIX) :]), source, task), _text_hash(source)
+READS = {"parsed": 0, "memo_hits": 0}  # counters for tests and benchmarks
+_MEMO: dict[tuple[Any, ...], tuple[list[Example], str]] = {}
+
+
+def read_questions(source: str, task: Task, limit: int | None = None) -> tuple[list[Example], str]:
+    """Parse and validate a questions source; returns the examples and a content hash.
+
+    ``limit`` stops parsing after the first N questions (a 400 MB file is not read for 20).
+    A file is parsed once per process: a grid's cells on one file share the result, keyed by the
+    file's path, size and modification time (a changed file is read again).
+    """
     path = Path(source).expanduser()
+    stat = path.stat() if not source.startswith(HF_PREFIX) and path.is_file() else None
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, task.name, limit) if stat else None
+    if key in _MEMO:
+        READS["memo_hits"] += 1
+        examples, data_hash = _MEMO[key]
+        return [dataclasses.replace(e) for e in examples], data_hash  # cells may attach their own golds
+    examples, data_hash = _read_questions(source, path, task, limit)
+    READS["parsed"] += 1
+    if key is not None:
+        _MEMO[key] = ([dataclasses.replace(e) for e in examples], data_hash)
+    return examples, data_hash
+
+
+def clear_memo() -> None:
+    """Forget parsed files (tests; a long-lived process that wants the memory back)."""
+    _MEMO.clear()
+
+
+def _read_questions(source: str, path: Path, task: Task, limit: int | None) -> tuple[list[Example], str]:
+    if source.startswith(HF_PREFIX):
+        return _validated(_hub_rows(source[len(HF_PREFIX) :]), source, task, limit), _text_hash(source)
     if not path.exists():
         raise DataError(path, None, "-", "file not found")
     if path.is_dir():
-        return _validated(_disk_dataset_rows(path), source, task), _dir_hash(path)
+        return _validated(_disk_dataset_rows(path), source, task, limit), _dir_hash(path)
     data_hash = file_hash(path)
     rows = _jsonl_rows(path) if path.suffix in (".jsonl", ".ndjson") else _json_list_rows(path)
-    return _validated(rows, source, task), data_hash
+    return _validated(rows, source, task, limit), data_hash
 
 
 def read_outputs(source: str, task: Task) -> dict[str, str]:
@@ -266,11 +295,16 @@ def _check_hub_reachable(name: str, timeout_s: float = 3.0) -> None:
         ) from None
 
 
-def _validated(rows: Iterable[tuple[Any, str]], source: str, task: Task) -> list[Example]:
-    """Check every record against the task's schema and build Examples; ids must be unique."""
+def _validated(rows: Iterable[tuple[Any, str]], source: str, task: Task, limit: int | None = None) -> list[Example]:
+    """Check every record against the task's schema and build Examples; ids must be unique.
+
+    With ``limit`` the rows after the first N are never parsed (nor checked).
+    """
     examples: list[Example] = []
     seen: set[str] = set()
     for row, position in rows:
+        if limit is not None and len(examples) >= limit:
+            break
         example = to_example(row, position, source, task)
         if example.id in seen:
             raise DataError(source, example.id, "id", "duplicate question id")
