@@ -122,7 +122,13 @@ def parts_record(reasoning: int, answer: int, inserted: int) -> dict[str, int]:
 
 @runtime_checkable
 class Task(Protocol):
-    """A personalization task: its data contract, retrieval texts, prompt, parsing and metrics."""
+    """A personalization task: its data contract, retrieval texts, prompt, parsing and metrics.
+
+    Optional attributes, read with ``getattr(task, name, None)`` so older plugins keep working:
+    ``output_field`` and ``label_field`` name the profile-item fields that hold the user's own output
+    (generation) and own label or score (classification, rating). Analyses that compare an answer
+    with the profile use only these; a task that declares neither gets "not applicable" there.
+    """
 
     name: str  # e.g. "LaMP_4"
     kind: TaskKind

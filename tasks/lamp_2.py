@@ -19,6 +19,7 @@ class MovieTagging(LampClassificationTask):
     name = "LaMP_2"
     labels = MOVIE_TAGS
     item_fields = ("description", "tag")
+    label_field = "tag"
     query_marker = "description:"
     item_template = 'the tag for the movie: "{description}" is "{tag}" '
     budget_field = "description"

@@ -21,6 +21,7 @@ class ProductRating(LampTask):
     labels = ("1", "2", "3", "4", "5")
     metrics = ("MAE", "RMSE")
     item_fields = ("text", "score")
+    label_field = "score"
     query_marker = "review:"
     item_template = '{score} is the score for "{text}" '
     budget_field = "text"

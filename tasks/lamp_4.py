@@ -13,6 +13,7 @@ class NewsHeadline(LampGenerationTask):
 
     name = "LaMP_4"
     item_fields = ("title", "text")
+    output_field = "title"
     query_marker = "article:"
     item_template = '"{title}" is the title for "{text}" '
     budget_field = "text"

@@ -13,6 +13,7 @@ class ScholarlyTitle(LampGenerationTask):
 
     name = "LaMP_5"
     item_fields = ("title", "abstract")
+    output_field = "title"
     item_template = '"{title}" is a title for "{abstract}" '
     prompt_template = "{joined}. Following the given patterns {input}"
     budget_field = "abstract"

@@ -12,5 +12,6 @@ class EmailSubject(LampGenerationTask):
 
     name = "LaMP_6"
     item_fields = ("text", "title")
+    output_field = "title"
     item_template = '"{title}" is the title for "{text}" '
     budget_field = "text"

@@ -12,6 +12,7 @@ class TweetParaphrase(LampGenerationTask):
 
     name = "LaMP_7"
     item_fields = ("text",)
+    output_field = "text"
     item_template = '"{text}" '
     prompt_template = "{joined} are written by a person. Following the given patterns {input}"
     budget_field = "text"

@@ -26,6 +26,8 @@ class LampTask:
     item_template: ClassVar[str]  # str.format template of one rendered item
     prompt_template: ClassVar[str] = "{joined}. {input}"
     budget_field: ClassVar[str]  # the item field the token budget shortens (as the official code)
+    output_field: ClassVar[str | None] = None  # the item field holding the user's own output (generation)
+    label_field: ClassVar[str | None] = None  # the item field holding the user's own label or score
 
     def query(self, example: Example) -> str:
         """The text after the task's marker; the whole input when the marker is missing.

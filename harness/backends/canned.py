@@ -1,7 +1,7 @@
 """An instant backend that returns canned text: for flow tests and the harness-overhead benchmark.
 
 It never loads a model. Its reply is fixed per call config (``engine.reply``, default "comedy"),
-optionally wrapped in a think block (``engine.think``) so the reasoning path is exercised too;
+or per request id (``engine.replies``: id -> text, the rest get ``reply``), optionally wrapped in a think block (``engine.think``) so the reasoning path is exercised too;
 ``engine.delay_s`` sleeps per batch, so tests can interrupt a run between two stored batches.
 """
 
@@ -33,13 +33,18 @@ class CannedBackend:
         time.sleep(float(self.model.engine.get("delay_s", 0.0)))
         CALLS["requests"] += len(requests)
         reply = str(self.model.engine.get("reply", "comedy"))
+        replies = {str(k): str(v) for k, v in (self.model.engine.get("replies") or {}).items()}
         think = self.model.engine.get("think")
-        text = f"<think>{think}</think>{reply}" if think else reply
+
+        def text(request: Request) -> str:
+            answer = replies.get(request.id, reply)
+            return f"<think>{think}</think>{answer}" if think else answer
+
         return [
             build_generation(
                 request,
                 self.model,
-                text,
+                text(request),
                 finish_reason="stop",
                 latency_s=0.0,
                 prompt_tokens=len((request.raw_prompt or request.messages[-1]["content"]).split()),

@@ -1,7 +1,10 @@
-"""``reaper analyze RUN_DIR``: tag each sample with its failure modes and add their rates to summary.json.
+"""``reaper analyze RUN_DIR | RUNS_DIR``: failure modes per run, and the counterfactual retrieval effect across runs.
 
-Runs from the run directory alone (no model), except with ``--judge-model``, which loads that
-model to run the optional LLM judge beside the rule-based analyzers.
+Given one run directory: tag each sample with its failure modes and add their rates to
+summary.json (as always). Given a folder of runs: do that for every run found in it, then pair each
+run with retrieval with its ``retriever=none`` twin and write ``retrieval_effect.json`` into the
+retrieval run's directory (``harness.analyzers.retrieval_effect``). Runs from the run directories
+alone (no model), except with ``--judge-model``, which loads that model for the optional LLM judge.
 """
 
 from __future__ import annotations
@@ -9,10 +12,11 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("run_dir", help="a scored run directory (spec.json, samples.jsonl)")
+    parser.add_argument("run_dir", help="a scored run directory (spec.json, samples.jsonl), or a folder of them")
     parser.add_argument(
         "--analyzers", default=None,
         help="comma-separated analyzer names (default: format_misalignment,divergent_thinking,retrieval_misuse"
@@ -21,10 +25,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--judge-model", default=None, help="model for llm_judge: a hydra_conf/model name or a YAML path"
     )
+    parser.add_argument(
+        "--retrieval-effect-only", action="store_true",
+        help="folder of runs: compute only the retrieval effect (runs already analysed keep their failure modes)",
+    )  # fmt: skip
 
 
 def handle(ns: argparse.Namespace) -> None:
-    from harness.analyzers.run_analysis import analyze_run
     from harness.errors import ReaperError
 
     run_dir = Path(ns.run_dir)
@@ -34,5 +41,30 @@ def handle(ns: argparse.Namespace) -> None:
     config = {"llm_judge": {"model": ns.judge_model}} if ns.judge_model else None
     if names and "llm_judge" in names and not ns.judge_model:
         raise ReaperError("the llm_judge analyzer needs --judge-model")
+    if (run_dir / "spec.json").exists():
+        if ns.retrieval_effect_only:
+            raise ReaperError(f"{run_dir}: --retrieval-effect-only needs a folder of runs (a run and its twin)")
+        print(json.dumps(_failure_modes(run_dir, config, names), indent=2))
+        return
+    print(json.dumps(analyze_folder(run_dir, config, names, ns.retrieval_effect_only), indent=2))
+
+
+def _failure_modes(run_dir: Path, config: dict[str, Any] | None, names: list[str] | None) -> dict[str, Any]:
+    from harness.analyzers.run_analysis import analyze_run
+
     entries = analyze_run(run_dir, config=config, names=names)
-    print(json.dumps({k: entries[k] for k in ("failure_modes", "judge_agreement") if k in entries}, indent=2))
+    return {k: entries[k] for k in ("failure_modes", "judge_agreement") if k in entries}
+
+
+def analyze_folder(folder: Path, config: dict[str, Any] | None, names: list[str] | None,
+                   effect_only: bool) -> dict[str, Any]:  # fmt: skip
+    """Every run's failure modes (unless ``effect_only``), then every retrieval run's effect."""
+    from harness.analyzers.retrieval_effect import brief, retrieval_effects
+    from harness.reporting.runs import find_runs
+
+    runs = find_runs(folder)
+    out: dict[str, Any] = {}
+    if not effect_only:
+        out["failure_modes"] = {run.path.name: _failure_modes(run.path, config, names) for run in runs}
+    out["retrieval_effect"] = [brief(record) for record in retrieval_effects(runs)]
+    return out

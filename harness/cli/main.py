@@ -57,7 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Commands of other modules: name -> (help, module with add_arguments(parser) and handle(ns)).
 EXTRA_COMMANDS: dict[str, tuple[str, str]] = {
-    "analyze": ("run the failure-mode analyzers over a run directory", "harness.cli.analyze"),
+    "analyze": (
+        "failure modes of a run; on a folder also the retrieval effect (vs retriever=none)",
+        "harness.cli.analyze",
+    ),
     "table": ("comparison tables from run directories (markdown, latex, csv)", "harness.cli.table"),
     "plot": ("plots from run directories (PNG and SVG)", "harness.cli.plot"),
     "report": ("a self-contained HTML report of run directories", "harness.cli.report"),

@@ -11,13 +11,14 @@ from pathlib import Path
 
 from harness.errors import ReaperError
 
-LAYOUTS = ("lrm-vs-llm", "methods", "ablation", "tokens", "failures", "paired")
+LAYOUTS = ("lrm-vs-llm", "methods", "ablation", "tokens", "failures", "paired", "retrieval-effect")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("runs_dir", help="folder searched recursively for run directories (summary.json)")
     p.add_argument("--layout", choices=LAYOUTS, default="lrm-vs-llm",
-                   help="T1 lrm-vs-llm | T2 methods | T3 ablation | T4 tokens | T5 failures | paired differences")  # fmt: skip
+                   help="T1 lrm-vs-llm | T2 methods | T3 ablation | T4 tokens | T5 failures | paired differences"
+                        " | T6 retrieval-effect (after `reaper analyze RUNS_DIR`)")  # fmt: skip
     p.add_argument("--format", choices=("markdown", "latex", "csv"), default="markdown")
     p.add_argument("--out", default=None, help="write here instead of stdout")
     p.add_argument("--metrics", choices=("strict", "lenient"), default="strict", help="which answer parse to report")

@@ -241,6 +241,11 @@ def figures(runs: list[Run], parse: str = "strict", method: str = "direct") -> d
     if fig is not None:
         out["tokens_vs_score"] = fig
     out.update(failure_heatmaps(runs, method))
+    from harness.reporting.retrieval_effect import retrieval_effect_plot
+
+    fig = retrieval_effect_plot(runs, parse)  # T6's plot (retrieval_effect.json files)
+    if fig is not None:
+        out["retrieval_effect"] = fig
     return out
 
 

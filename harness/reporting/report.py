@@ -44,14 +44,14 @@ def fill(template: str, values: dict[str, str]) -> str:
 
 
 def report_tables(runs: list[Run], parse: str, method: str, warn: Warn) -> list[Table | str]:
-    """T1 (+ paired), T2/T3 where such runs exist, T4, T5; a layout that cannot be built becomes a note."""
+    """T1 (+ paired), T2/T3 where such runs exist, T4, T5, T6; a layout that cannot be built becomes a note."""
     layouts = ["lrm-vs-llm", "paired"]
     if len(compared_methods(runs, ablation=False)) > 1:
         layouts.append("methods")
     if len(compared_methods(runs, ablation=True)) > 1:
         layouts.append("ablation")
     out: list[Table | str] = []
-    for layout in [*layouts, "tokens", "failures"]:
+    for layout in [*layouts, "tokens", "failures", "retrieval-effect"]:
         try:
             out += build(layout, runs, parse, method, ci=layout == "lrm-vs-llm")
         except ReaperError as err:

@@ -20,7 +20,7 @@ from harness.reporting.runs import Run, family_of, metric_keys, metric_meta, sel
 TYPE_ORDER = ("reasoning", "prompted-reasoning", "general")
 METHOD_ORDER = ("direct", "cot", "hrt", "rpi", "srm", "r2p")
 ABLATION_PREFIX = "r2p_no_"
-LAYOUTS = ("lrm-vs-llm", "methods", "ablation", "tokens", "failures", "paired")
+LAYOUTS = ("lrm-vs-llm", "methods", "ablation", "tokens", "failures", "paired", "retrieval-effect")
 TOKEN_COLUMNS = {  # summary["tokens"] key -> column label (docs/tables.md defines each)
     "reasoning_tokens_mean": "reasoning tokens",
     "answer_tokens_mean": "answer tokens",
@@ -239,4 +239,8 @@ def build(layout: str, runs: list[Run], parse: str = "strict", method: str = "di
         return failure_tables(runs)
     if layout == "paired":
         return [paired_table(runs, parse, method, **paired)]
+    if layout == "retrieval-effect":  # T6, from retrieval_effect.json files (harness.reporting.retrieval_effect)
+        from harness.reporting.retrieval_effect import retrieval_effect_table
+
+        return [retrieval_effect_table(runs, parse)]
     raise ReaperError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")

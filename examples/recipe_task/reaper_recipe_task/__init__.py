@@ -23,6 +23,8 @@ class RecipeTag:
     labels = TAGS
     metrics = ("accuracy", "f1")
     item_fields = ("recipe", "tag")
+    label_field = "tag"  # the item field with the cook's own tag (analyses that compare with the profile)
+    output_field = None
     budget_field = "recipe"
     sample_dir = Path(__file__).parent / "data"
 
