@@ -4,8 +4,9 @@ Rules (see shared LAMP.md): predictions and golds are ``str(x).strip()``-ed; LaM
 to label indices (anything else is -1, always wrong), accuracy and macro-F1 over the fixed label
 indices; LaMP_3 reads ``float(pred)`` and replaces an unreadable prediction by the scale end
 farthest from the gold; LaMP_4…7 use rouge-score ROUGE-1/ROUGE-L F-measure without stemming,
-aggregated by the plain mean. ``evaluate.load`` is never called: it fetches its scripts from the
-hub at run time and fails offline.
+aggregated by the plain mean (``score_official`` has the official scorer's float32 and bootstrap-mid
+arithmetic). ``evaluate.load`` is never called: it fetches its scripts from the hub at run time and
+fails offline.
 """
 
 from __future__ import annotations
