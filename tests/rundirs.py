@@ -36,6 +36,7 @@ MISSING = ("LaMP_3", "llama", "contriever", 1)
 DUPLICATE = ("LaMP_3", "llama", "bm25", 4)
 INJECTED = ("LaMP_4", "qwq", "bm25", 1)
 NO_METHOD = ("llama", "srm")
+INTERVENED = ("r1-distill", "r2p")  # its first sample carries harness insertions and srm candidates
 N_SAMPLES = 12
 PAYLOAD_ANSWER = '<script>window.pwned=1;document.title="pwned"</script> Council backs bike lanes'
 PAYLOAD_TRACE = '</script><script>window.pwned=2</script><img src=x onerror="window.pwned=3"> & so on'
@@ -123,6 +124,8 @@ def make_run(
         if inject and i == 0 and (task_name, model, label or retriever, k) == INJECTED:
             gen.update(answer=PAYLOAD_ANSWER, reasoning=PAYLOAD_TRACE)
         gen["raw_text"] = f"<think>{gen.get('reasoning') or ''}</think>{gen['answer'] or ''}"
+        if (model, method) == INTERVENED and i == 0:
+            intervene(gen, task)
         generations.append(gen)
     write_jsonl_atomic(run_dir / "inputs.jsonl", inputs)
     write_jsonl_atomic(run_dir / "generations.jsonl", generations)
@@ -130,6 +133,35 @@ def make_run(
     if label != "contriever":  # contriever runs were never analysed: T5 shows "—" for them
         add_failure_tags(run_dir, reasoning, offset=len(model) + k)
     return run_dir
+
+
+def intervene(gen: dict[str, Any], task: Any) -> None:
+    """Make ``gen`` what r2p records when the model stopped without closing its trace.
+
+    The harness opened the trace, then closed it with the real "no_answer" text; three candidates
+    were consolidated by the model, which chose the second.
+    """
+    from harness.methods.instructions import Templates
+
+    trace, close = (
+        "The user often writes about bikes. Let me check the format.",
+        Templates().rpi_text("close", task, "no_answer"),
+    )
+    head = "<think>\n"
+    gen["raw_text"] = head + trace + close + gen["answer"]
+    gen["reasoning"] = (trace + close.split("</think>")[0]).strip()
+    start = len(head) + len(trace)
+    gen["extra"] = {
+        "inserted": [{"start": 0, "end": len(head), "kind": "open", "reason": "opened the trace"},
+                     {"start": start, "end": start + len(close), "kind": "close", "reason": "no_answer"}],
+        "interventions": [{"reason": "no_answer", "inserted": close, "position": start, "candidate": 1,
+                           "detail": {"problem": "stopped before closing the thinking"}}],
+        "trace_closed_by": "harness (no_answer)",
+        "candidates": [{"index": c, "seed": c, "answer": a, "generated_tokens": 30 + c, "n_interventions": c % 2}
+                       for c, a in enumerate(["Bikes lanes", gen["answer"], "Council news"])],
+        "chosen": {"index": 1, "answer": gen["answer"]}, "consolidation": "model",
+        "token_parts": {"reasoning": 300, "answer": 12, "inserted": 25},
+    }  # fmt: skip
 
 
 def add_failure_tags(run_dir: Path, reasoning: bool, offset: int = 0) -> None:

@@ -15,14 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rundirs import INJECTED, PAYLOAD_ANSWER, PAYLOAD_TRACE, make_runs
+from rundirs import INJECTED, INTERVENED, PAYLOAD_ANSWER, PAYLOAD_TRACE, make_runs
 
 from harness.cli.main import main
+from harness.io import read_jsonl
 from harness.reporting.report import build_report, fill, json_for_html
 from harness.reporting.runs import find_runs
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOT = Path(tempfile.gettempdir()) / "reaper_report.png"
+HEATMAP_SHOT = Path(tempfile.gettempdir()) / "reaper_report_heatmap.png"
 
 
 @pytest.fixture(scope="module")
@@ -220,7 +222,9 @@ def test_t1_table_is_rendered(page: DevTools, runs_dir: Path) -> None:
     col = next(i for i, (m, s) in enumerate(zip(models, columns, strict=True)) if m == "qwq" and s == "bm25 k=1")
     summary = json.loads(next(runs_dir.glob("LaMP_4__qwq__bm25-k1__direct__*/summary.json")).read_text())
     row = next(r for r in rows if r[:2] == ["LaMP_4", "ROUGE-1 ↑"])
-    assert row[2 + col] == f"{summary['metrics']['rouge-1']['value']:.4f}"
+    entry = summary["metrics"]["rouge-1"]
+    low, high = entry["ci95"]
+    assert row[2 + col] == f"{entry['value']:.4f} [{low:.4f}, {high:.4f}]"  # the report shows T1 with intervals
     assert "—" in [c for r in rows for c in r]
 
 
@@ -255,3 +259,74 @@ def test_injected_script_did_not_run_and_shows_as_text(page: DevTools) -> None:
     shot = page.send("Page.captureScreenshot", format="png")
     SCREENSHOT.write_bytes(base64.b64decode(shot["data"]))
     assert page.errors() == []
+
+
+@pytest.mark.browser
+def test_harness_insertions_show_apart_from_the_model_text(page: DevTools, runs_dir: Path) -> None:
+    model, method = INTERVENED
+    assert _set_filters(page, task="LaMP_4", model=model, setting="bm25 k=1", method=method) == 12
+    first = "document.querySelector('#samples article.sample')"
+    page.js(f"{first}.querySelectorAll('details').forEach(d => d.open = true)")
+    marks = page.js(
+        f"Array.from({first}.querySelectorAll('mark.inserted')).map(m => [m.dataset.kind, m.dataset.reason, m.textContent])"
+    )
+    gen = read_jsonl(next(runs_dir.glob(f"LaMP_4__{model}__bm25-k1__{method}__*/generations.jsonl")))[0]
+    spans = gen["extra"]["inserted"]
+    assert [(k, r) for k, r, _ in marks] == [(s["kind"], s["reason"]) for s in spans]
+    for (_, _, text), span in zip(marks, spans, strict=True):  # each mark holds exactly the inserted text
+        assert text.endswith(gen["raw_text"][span["start"] : span["end"]])
+    card = page.js(f"{first}.textContent")
+    assert "I have finished thinking" in card and "reasoning budget" not in card  # the true reason, not the budget
+    assert "Trace closed by" in card and "harness (no_answer)" in card and "inserted by the harness 25" in card
+    chosen = page.js(f"{first}.querySelector('ol.candidates li.chosen').textContent")
+    assert gen["answer"] in chosen and page.js(f"{first}.querySelectorAll('ol.candidates li').length") == 3
+    _set_filters(page, task="LaMP_2", model="llama", setting="none", method="direct")
+    chips = page.js(f"Array.from({first}.querySelectorAll('.chip')).map(c => c.textContent)")
+    assert any(c.startswith("divergent_thinking: does not apply") for c in chips)
+    assert any(c.startswith("retrieval_misuse: does not apply") for c in chips)
+    assert not any("none (0.00)" in c for c in chips)
+
+
+def _accuracy(runs_dir: Path, model: str) -> dict[str, float]:
+    path = next(runs_dir.glob(f"LaMP_2__{model}__none__direct__*/samples.jsonl"))
+    return {s["id"]: s["metrics"]["accuracy"] for s in read_jsonl(path) if s["status"] == "ok"}
+
+
+@pytest.mark.browser
+def test_paired_disagreements_side_by_side(page: DevTools, runs_dir: Path) -> None:
+    a, b = _accuracy(runs_dir, "qwq"), _accuracy(runs_dir, "llama")
+    expected = [i for i in sorted(set(a) & set(b)) if a[i] != b[i]]  # one right, the other wrong
+    won = sum(a[i] == 1.0 for i in expected)
+    for name, value in (("pair", "qwq vs llama"), ("task", "LaMP_2"), ("setting", "none"), ("method", "direct"),
+                        ("winner", ""), ("tag", "")):  # fmt: skip
+        page.js(f"(() => {{ const s = document.getElementById('filter-d-{name}'); s.value = {json.dumps(value)};"
+                f" s.dispatchEvent(new Event('change')); }})()")  # fmt: skip
+    count = page.js("document.getElementById('d-count').textContent")
+    assert (
+        count.startswith(f"{len(expected)} of ")
+        and f"reasoning right: {won}, general right: {len(expected) - won}" in count
+    )
+    ids = page.js(
+        "Array.from(document.querySelectorAll('#disagreements article')).map(a => a.querySelector('.head').textContent)"
+    )
+    assert [h.split(" · ")[3] for h in ids] == expected
+    sides = page.js("Array.from(document.querySelectorAll('#disagreements article')).map(a =>"
+                    " [a.dataset.winner, a.querySelectorAll('.pair > div').length, a.querySelector('.loser').textContent])")  # fmt: skip
+    assert all(n == 2 for _, n, _ in sides) and {w for w, _, _ in sides} <= {"reasoning", "general"}
+    assert any("format_misalignment: format.think_leak" in loser for _, _, loser in sides)
+    assert page.errors() == []
+
+
+@pytest.mark.browser
+def test_failure_heatmap_screenshot(page: DevTools) -> None:
+    box = page.js("(() => { const img = document.querySelector('img[alt=\"failure_rates_LaMP_2\"]'); img.scrollIntoView();"
+                  " const r = img.getBoundingClientRect(); return [r.x + window.scrollX, r.y + window.scrollY, r.width, r.height, img.naturalWidth]; })()")  # fmt: skip
+    x, y, width, height, natural = box
+    assert natural > 0 and width > 400 and height > 200  # loaded and shown at a readable size
+    shot = page.send("Page.captureScreenshot", format="png",
+                     clip={"x": x, "y": y, "width": width, "height": height, "scale": 1})  # fmt: skip
+    HEATMAP_SHOT.write_bytes(base64.b64decode(shot["data"]))
+    from matplotlib.image import imread
+
+    pixels = imread(HEATMAP_SHOT)
+    assert pixels.shape[0] > 200 and pixels[..., :3].std() > 0.1  # the heatmap was painted, not a blank area

@@ -21,6 +21,7 @@ from typing import Any
 
 from harness.errors import ReaperError
 from harness.io import read_jsonl, write_text_atomic
+from harness.reporting.disagreements import MARGIN, disagreements
 from harness.reporting.frame import Table
 from harness.reporting.report_page import CSS, JS, PAGE
 from harness.reporting.runs import Run, Warn, find_runs, warn_stderr
@@ -29,7 +30,10 @@ from harness.reporting.tables import build, compared_methods
 LONG_TABLE = 30  # rows; a longer table is folded in a <details>
 SAMPLE_FIELDS = ("id", "status", "prompt", "retrieved_ids", "reasoning", "answer", "gold", "strict_pred",
                  "lenient_pred", "metrics", "lenient_metrics", "prompt_tokens", "reasoning_tokens",
-                 "answer_tokens", "truncated", "tags")  # fmt: skip
+                 "answer_tokens", "truncated", "tags", "raw_output", "finish_reason")  # fmt: skip
+# what the harness did to a sample, shown apart from what the model wrote
+HARNESS_FIELDS = ("inserted", "interventions", "trace_closed_by", "candidates", "chosen", "consolidation",
+                  "consolidation_skipped", "prompted_reasoning", "token_parts")  # fmt: skip
 
 
 def json_for_html(data: Any) -> str:
@@ -82,7 +86,9 @@ def sample_data(runs: list[Run], per_run: int) -> tuple[dict[str, Any], int]:
         rows = read_jsonl(path) if path.exists() else []
         total += len(rows)
         for row in rows[:per_run] if per_run > 0 else rows:
-            records.append({"run": index, **{k: row.get(k) for k in SAMPLE_FIELDS}})
+            extra = row.get("extra") or {}
+            harness = {k: extra[k] for k in HARNESS_FIELDS if k in extra}
+            records.append({"run": index, **{k: row.get(k) for k in SAMPLE_FIELDS}, "harness": harness})
     return {"runs": meta, "samples": records}, total
 
 
@@ -114,6 +120,7 @@ def build_report(runs_dir: Path, out: Path, parse: str = "strict", method: str =
             block = f'<details class="long"><summary>{html.escape(item.title)} ({len(item.frame.index)} rows)</summary>{block}</details>'
         tables.append(block)
     data, total = sample_data(runs, per_run)
+    data["disagreements"] = disagreements(runs, parse)
     shown = len(data["samples"])
     note = f"{shown} of {total} samples embedded" + (f" (the first {per_run} of each run; --samples-per-run to change)." if shown < total else ".")  # fmt: skip
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -122,7 +129,7 @@ def build_report(runs_dir: Path, out: Path, parse: str = "strict", method: str =
     page = fill(PAGE, {
         "SCRIPT_HASH": f"sha256-{script_hash}", "CSS": CSS, "JS": JS, "SUBTITLE": html.escape(subtitle),
         "TABLES": "".join(tables), "PLOTS": plots_html(runs, parse, method), "SAMPLE_NOTE": html.escape(note),
-        "DATA": json_for_html(data), "RUNS": runs_html(runs),
+        "DATA": json_for_html(data), "RUNS": runs_html(runs), "MARGIN": f"{MARGIN:g}",
     })  # fmt: skip
     write_text_atomic(out, page)
     return out

@@ -50,6 +50,16 @@ article.sample pre { white-space:pre-wrap; word-break:break-word; background:var
 .chip { display:inline-block; background:#fbe9e9; color:var(--accent); border-radius:10px; padding:0 8px; margin:1px 4px 1px 0; font-size:12px; }
 .chip.quiet { background:#eef1f4; color:var(--muted); }
 button#more { margin:8px 0; padding:6px 14px; }
+mark.inserted { background:#fff1c2; color:#5a4100; border:1px dashed #c79a00; border-radius:3px; padding:0 2px; }
+.inserted-label { display:inline-block; background:#c79a00; color:#fff; font-size:11px; border-radius:3px; padding:0 4px; margin-right:3px; }
+.legend-inserted { font-size:12px; color:var(--muted); margin:4px 0; }
+ol.candidates li.chosen { font-weight:600; }
+ol.candidates li.chosen::after { content:"  \\2190 chosen"; color:var(--accent); }
+.pair { display:grid; grid-template-columns:1fr 1fr; gap:10px; }
+.pair > div { border:1px solid var(--line); border-radius:6px; padding:6px 10px; }
+.pair > div.winner { border-color:#4c9a5c; background:#f3faf4; }
+.pair > div.loser { border-color:#c98b8b; background:#fdf5f5; }
+article.disagreement { border:1px solid var(--line); border-radius:6px; padding:8px 12px; margin:10px 0; }
 """
 
 JS = """
@@ -69,11 +79,11 @@ JS = """
     });
     return out;
   }
-  function fill(id, values, anyLabel) {
+  function fill(id, values, anyLabel, onChange) {
     var select = document.getElementById("filter-" + id);
     select.appendChild(new Option(anyLabel, ""));
     values.forEach(function (v) { select.appendChild(new Option(v, v)); });
-    select.addEventListener("change", function () { shown = PAGE; render(); });
+    select.addEventListener("change", onChange || function () { shown = PAGE; render(); });
   }
   function unique(list) {
     var seen = {}, out = [];
@@ -119,8 +129,12 @@ JS = """
     var st = el("span", "status: " + s.status + (s.truncated ? " (truncated)" : ""), "status-" + s.status);
     art.appendChild(st);
     art.appendChild(folded("Prompt (" + (s.prompt || "").length + " characters)", s.prompt || ""));
+    var h = s.harness || {};
     if (s.reasoning !== null && s.reasoning !== undefined) {
       art.appendChild(folded("Reasoning trace (" + (s.reasoning_tokens === null ? "?" : s.reasoning_tokens) + " tokens)", s.reasoning));
+    }
+    if ((h.inserted || []).length && s.raw_output) {
+      art.appendChild(marked(s.raw_output, h.inserted));
     }
     var dl = el("dl");
     row(dl, "Retrieved items", (s.retrieved_ids || []).join(", "));
@@ -130,15 +144,24 @@ JS = """
     row(dl, "Lenient pred", s.lenient_pred);
     row(dl, "Metrics (strict)", metricText(s.metrics));
     row(dl, "Metrics (lenient)", metricText(s.lenient_metrics));
-    row(dl, "Tokens", "prompt " + s.prompt_tokens + " \\u00b7 reasoning " + s.reasoning_tokens + " \\u00b7 answer " + s.answer_tokens);
+    row(dl, "Tokens", "prompt " + s.prompt_tokens + " \\u00b7 reasoning " + s.reasoning_tokens + " \\u00b7 answer " + s.answer_tokens +
+      (h.token_parts ? " \\u00b7 inserted by the harness " + h.token_parts.inserted : ""));
+    if (h.trace_closed_by) { row(dl, "Trace closed by", h.trace_closed_by); }
+    if (s.finish_reason) { row(dl, "Finish reason", s.finish_reason); }
+    if ((h.interventions || []).length) { row(dl, "Interventions", interventionText(h.interventions)); }
     art.appendChild(dl);
+    if ((h.candidates || []).length) { art.appendChild(candidateList(h)); }
     var tagBox = el("div");
     Object.keys(s.tags || {}).forEach(function (analyzer) {
       var entry = s.tags[analyzer] || {}, names = entry.tags || [];
-      var score = (entry.score === undefined || entry.score === null) ? "" : " (" + Number(entry.score).toFixed(2) + ")";
-      tagBox.appendChild(el("span", analyzer + ": " + (names.length ? names.join(", ") : "none") + score,
+      if (entry.na) {
+        tagBox.appendChild(el("span", analyzer + ": does not apply" + ((entry.evidence || []).length ? " (" + entry.evidence[0] + ")" : ""), "chip quiet"));
+        return;
+      }
+      var score = (!names.length || entry.score === undefined || entry.score === null) ? "" : " (" + Number(entry.score).toFixed(2) + ")";
+      tagBox.appendChild(el("span", analyzer + ": " + (names.length ? names.join(", ") : "no tag") + score,
         names.length ? "chip" : "chip quiet"));
-      if ((entry.evidence || []).length) {
+      if (names.length && (entry.evidence || []).length) {
         tagBox.appendChild(folded("evidence: " + analyzer, entry.evidence.map(function (e) {
           return typeof e === "string" ? e : JSON.stringify(e);
         }).join("\\n")));
@@ -146,6 +169,50 @@ JS = """
     });
     art.appendChild(tagBox);
     return art;
+  }
+  function marked(text, spans) {
+    var d = el("details"), pre = el("pre");
+    d.className = "harness-output";
+    d.appendChild(el("summary", "Output as generated, harness insertions marked (" + spans.length + ")"));
+    d.appendChild(el("div", "Highlighted: text the harness wrote into the trace, with the reason; everything else the model wrote.", "legend-inserted"));
+    var at = 0;
+    spans.slice().sort(function (a, b) { return a.start - b.start; }).forEach(function (sp) {
+      if (sp.start > at) { pre.appendChild(document.createTextNode(text.slice(at, sp.start))); }
+      var m = el("mark", null, "inserted");
+      m.dataset.reason = sp.reason;
+      m.dataset.kind = sp.kind;
+      m.appendChild(el("span", "harness \u00b7 " + sp.kind + " \u00b7 " + sp.reason, "inserted-label"));
+      m.appendChild(document.createTextNode(text.slice(Math.max(sp.start, at), sp.end)));
+      pre.appendChild(m);
+      at = Math.max(at, sp.end);
+    });
+    if (at < text.length) { pre.appendChild(document.createTextNode(text.slice(at))); }
+    d.appendChild(pre);
+    return d;
+  }
+  function interventionText(list) {
+    return list.map(function (iv, i) {
+      var parts = [(i + 1) + ". " + iv.reason + (iv.candidate !== undefined ? " (candidate " + (iv.candidate + 1) + ")" : "")];
+      if (iv.detail) { parts.push(JSON.stringify(iv.detail)); }
+      if (iv.removed) { parts.push("rolled back: " + JSON.stringify(iv.removed.slice(0, 160))); }
+      parts.push("inserted: " + JSON.stringify(iv.inserted));
+      return parts.join(" \u00b7 ");
+    }).join("\\n");
+  }
+  function candidateList(h) {
+    var box = el("div"), chosen = h.chosen ? h.chosen.index : null, ol = el("ol", null, "candidates");
+    box.appendChild(el("div", "Self-referencing candidates (" + (h.consolidation || "?") + ")" +
+      (chosen === null || chosen === undefined ? ": the consolidation wrote its own answer" : "") +
+      (h.consolidation_skipped ? " \u00b7 consolidation skipped: " + h.consolidation_skipped : ""), "head"));
+    h.candidates.forEach(function (c, i) {
+      var li = el("li", "seed " + c.seed + ": " + (c.answer === null ? "(no answer)" : c.answer) +
+        " \u00b7 " + c.generated_tokens + " tokens" + (c.n_interventions ? " \u00b7 " + c.n_interventions + " interventions" : ""));
+      if (i === chosen) { li.className = "chosen"; }
+      ol.appendChild(li);
+    });
+    box.appendChild(ol);
+    if (h.chosen && h.chosen.fallback) { box.appendChild(el("div", "fallback: " + h.chosen.fallback, "note")); }
+    return box;
   }
   function render() {
     var box = document.getElementById("samples"), hits = samples.filter(matches);
@@ -164,6 +231,64 @@ JS = """
   fill("tag", unique(tags).concat(["(untagged)"]), "any or no tag");
   document.getElementById("more").addEventListener("click", function () { shown += PAGE; render(); });
   render();
+
+  var pairs = data.disagreements || [];
+  function pairName(d) { return d.reasoning_model + " vs " + d.general_model; }
+  function dv(id) { return document.getElementById("filter-d-" + id).value; }
+  function loserTags(d) {
+    var out = [];
+    d.loser_tags.forEach(function (t) { t.tags.forEach(function (x) { if (out.indexOf(x) < 0) { out.push(x); } }); });
+    return out;
+  }
+  function dMatches(d) {
+    return (!dv("pair") || pairName(d) === dv("pair")) && (!dv("task") || d.task === dv("task")) &&
+      (!dv("setting") || d.setting === dv("setting")) && (!dv("method") || d.method === dv("method")) &&
+      (!dv("winner") || d.winner === dv("winner")) && (!dv("tag") || loserTags(d).indexOf(dv("tag")) >= 0);
+  }
+  function sideBox(d, side) {
+    var model = side === "reasoning" ? d.reasoning_model : d.general_model, x = d[side];
+    var box = el("div", null, d.winner === side ? "winner" : "loser");
+    box.appendChild(el("div", (d.winner === side ? "right: " : "wrong: ") + model + " (" + side + ")", "head"));
+    var dl = el("dl");
+    row(dl, "Answer", x.answer);
+    row(dl, d.metric, Number(x.value).toFixed(4));
+    if (side === "reasoning") { row(dl, "Reasoning tokens", x.reasoning_tokens); }
+    box.appendChild(dl);
+    if (d.winner !== side) {
+      d.loser_tags.forEach(function (t) {
+        box.appendChild(el("span", t.analyzer + ": " + t.tags.join(", "), "chip"));
+        if (t.evidence.length) { box.appendChild(folded("evidence: " + t.analyzer, t.evidence.join("\\n"))); }
+      });
+      if (!d.loser_tags.length) { box.appendChild(el("span", "no failure tag", "chip quiet")); }
+    }
+    return box;
+  }
+  function renderPairs() {
+    var box = document.getElementById("disagreements"), hits = pairs.filter(dMatches);
+    box.replaceChildren();
+    hits.slice(0, 100).forEach(function (d) {
+      var art = el("article", null, "disagreement");
+      art.dataset.winner = d.winner;
+      art.appendChild(el("div", d.task + " \u00b7 " + d.setting + " \u00b7 " + d.method + " \u00b7 " + d.id + " \u00b7 gold: " + d.reasoning.gold, "head"));
+      var grid = el("div", null, "pair");
+      grid.appendChild(sideBox(d, "reasoning"));
+      grid.appendChild(sideBox(d, "general"));
+      art.appendChild(grid);
+      box.appendChild(art);
+    });
+    var won = hits.filter(function (d) { return d.winner === "reasoning"; }).length;
+    document.getElementById("d-count").textContent = hits.length + " of " + pairs.length + " disagreements match (reasoning right: " +
+      won + ", general right: " + (hits.length - won) + ")" + (hits.length > 100 ? "; showing the first 100" : "");
+  }
+  fill("d-pair", unique(pairs.map(pairName)), "all pairs", renderPairs);
+  fill("d-task", unique(pairs.map(function (d) { return d.task; })), "all tasks", renderPairs);
+  fill("d-setting", unique(pairs.map(function (d) { return d.setting; })), "all retrieval settings", renderPairs);
+  fill("d-method", unique(pairs.map(function (d) { return d.method; })), "all methods", renderPairs);
+  fill("d-winner", ["reasoning", "general"], "either side right", renderPairs);
+  var lost = [];
+  pairs.forEach(function (d) { lost = lost.concat(loserTags(d)); });
+  fill("d-tag", unique(lost), "any loser tag", renderPairs);
+  renderPairs();
 })();
 """
 
@@ -178,10 +303,23 @@ PAGE = """<!DOCTYPE html>
 </head>
 <body>
 <header><h1>reaper report</h1><p>@@SUBTITLE@@</p></header>
-<nav><a href="#tables">Tables</a><a href="#plots">Plots</a><a href="#browser">Samples</a><a href="#runs">Runs</a></nav>
+<nav><a href="#tables">Tables</a><a href="#plots">Plots</a><a href="#pairs">Disagreements</a><a href="#browser">Samples</a><a href="#runs">Runs</a></nav>
 <main>
 <section id="tables"><h2>Tables</h2>@@TABLES@@</section>
 <section id="plots"><h2>Plots</h2><div class="plots">@@PLOTS@@</div></section>
+<section id="pairs"><h2>Paired disagreements</h2>
+<p class="note">Each reasoning × general pair on the same task, retrieval setting and method: the samples both scored where one is right and the other wrong (accuracy 1 vs 0; a rating exactly right vs not; for graded metrics such as ROUGE, a gap of at least @@MARGIN@@), side by side, with the loser's failure tags and evidence. The per-sample evidence behind T1b.</p>
+<div class="filters">
+<label>Pair<select id="filter-d-pair"></select></label>
+<label>Task<select id="filter-d-task"></select></label>
+<label>Retrieval<select id="filter-d-setting"></select></label>
+<label>Method<select id="filter-d-method"></select></label>
+<label>Right side<select id="filter-d-winner"></select></label>
+<label>Loser's tag<select id="filter-d-tag"></select></label>
+</div>
+<div id="d-count"></div>
+<div id="disagreements"></div>
+</section>
 <section id="browser"><h2>Samples</h2>
 <p class="note">@@SAMPLE_NOTE@@</p>
 <div class="filters">
