@@ -31,6 +31,8 @@ demo: install
 	$(VENV)/bin/reaper table results/runs --layout lrm-vs-llm --format markdown
 	$(VENV)/bin/reaper table results/runs --layout lrm-vs-llm --format markdown --metrics lenient
 	$(VENV)/bin/reaper table results/runs --layout tokens --format markdown
+	$(VENV)/bin/reaper analyze results/runs --retrieval-effect-only
+	$(VENV)/bin/reaper table results/runs --layout retrieval-effect --format markdown
 	$(VENV)/bin/reaper report results/runs
 
 demo-full: install
