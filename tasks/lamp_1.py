@@ -51,13 +51,20 @@ class CitationIdentification(LampClassificationTask):
         cut = at + len("title")
         return example.input[:cut] + ", and " + joined + example.input[cut:]
 
-    def parse_lenient(self, text: str) -> str:
-        """Also reads "1", "Answer: 2", "reference [2]" and "[2]." as labels."""
-        found = super().parse_lenient(text)
-        if found in self.labels:
-            return found
-        digits = re.findall(r"(?<![\d.])([12])(?![\d.])", str(text))
-        return f"[{digits[-1]}]" if len(set(digits)) == 1 else found
+    def labels_in(self, text: str) -> list[str]:
+        """Also reads "1", "reference 2", "the first reference": each names a reference."""
+        named: list[str] = []
+        for m in _REFERENCE.finditer(str(text)):
+            label = "[1]" if (m["digit"] or "") == "1" or (m["ordinal"] or "").lower() == "first" else "[2]"
+            if label not in named:
+                named.append(label)
+        return named
+
+
+_REFERENCE = re.compile(
+    r"(?<![\d.])(?P<digit>[12])(?![\d.]*\d)|\b(?P<ordinal>first|second)\s+(?:reference|option|paper|one|title|candidate)\b",
+    re.IGNORECASE,
+)
 
 
 def _quoted_strings(text: str) -> list[str]:

@@ -7,10 +7,9 @@ rendered by the task's template, joined with ``", and "`` and placed around the 
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
-from harness.text import LABEL_PREFIX, PREAMBLE
+from harness.text import LABEL_PREFIX, PREAMBLE, after_answer_marker, label_mentions
 from harness.types import Example, Item, TaskKind
 
 
@@ -63,6 +62,10 @@ class LampTask:
         """Forgiving extraction recorded beside the strict parse; tasks refine it."""
         return str(text).strip()
 
+    def labels_in(self, text: str) -> list[str]:
+        """The distinct labels the text names, first mention first (none for free-text tasks)."""
+        return label_mentions(text, self.labels) if self.labels else []
+
     def check_gold(self, gold: str) -> str | None:
         """None if the gold is a valid answer of the task, else why it is not."""
         if self.labels is not None and gold.strip() not in self.labels:
@@ -77,18 +80,23 @@ class LampClassificationTask(LampTask):
     metrics: ClassVar[tuple[str, ...]] = ("accuracy", "f1")
 
     def parse_lenient(self, text: str) -> str:
-        """The label the answer names: an exact label, else the earliest (longest) label mentioned."""
+        """The one label the answer names (after its last "Answer:" marker); else the answer unchanged.
+
+        Two or more distinct labels are ambiguous (an echo of the label list, "[1] and [2]"): the
+        answer stays as it is, which is not a label, so it is counted as unrecoverable and never
+        credited.
+        """
         strict = str(text).strip()
         assert self.labels is not None
         if strict in self.labels:
             return strict
-        tail = _after_answer_marker(strict)
-        cleaned = _clean(tail)
+        tail = after_answer_marker(strict)
         by_lower = {label.lower(): label for label in self.labels}
-        if cleaned.lower() in by_lower:
-            return by_lower[cleaned.lower()]
-        found = _earliest_label(tail, self.labels)
-        return found if found is not None else strict
+        cleaned = _clean(tail).lower()
+        if cleaned in by_lower:
+            return by_lower[cleaned]
+        named = self.labels_in(tail)
+        return named[0] if len(named) == 1 else strict
 
 
 class LampGenerationTask(LampTask):
@@ -109,14 +117,7 @@ class LampGenerationTask(LampTask):
         return _strip_quotes(first)
 
 
-_ANSWER_MARKER = re.compile(r"(?:final answer|answer|tag|label)\s*(?:is)?\s*[:\-]\s*", re.IGNORECASE)
 _QUOTES = "\"'“”‘’`*"
-
-
-def _after_answer_marker(text: str) -> str:
-    """The text after the last "Answer:"-style marker, or the whole text."""
-    matches = list(_ANSWER_MARKER.finditer(text))
-    return text[matches[-1].end() :] if matches else text
 
 
 def _clean(text: str) -> str:
@@ -130,16 +131,3 @@ def _strip_quotes(text: str) -> str:
     if len(stripped) >= 2 and stripped[0] in _QUOTES and stripped[-1] in _QUOTES:
         stripped = stripped[1:-1].strip()
     return stripped
-
-
-def _earliest_label(text: str, labels: tuple[str, ...]) -> str | None:
-    """The label mentioned first (as a whole phrase, case-insensitive); longer labels win ties."""
-    best: tuple[int, int, str] | None = None
-    for label in labels:
-        pattern = re.escape(label.lower())
-        if label[0].isalnum():
-            pattern = rf"(?<![\w-]){pattern}(?![\w-])"
-        match = re.search(pattern, text.lower())
-        if match and (best is None or (match.start(), -len(label)) < (best[0], best[1])):
-            best = (match.start(), -len(label), label)
-    return best[2] if best else None

@@ -13,13 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from harness.types import Item, Sample
+from harness.types import Item, Sample, Task
 
 CONTEXT_KEY = "_analysis_context"
-
-# The profile-item field that holds the user's own output (length and copy checks) and label (majority checks).
-OUTPUT_FIELD = {"LaMP_4": "title", "LaMP_5": "title", "LaMP_6": "title", "LaMP_7": "text"}
-LABEL_FIELD = {"LaMP_2": "tag", "LaMP_3": "score"}
 
 
 @dataclass
@@ -70,6 +66,26 @@ def item_field(item: Item, name: str | None) -> str:
     return "" if name is None or item.get(name) is None else str(item[name])
 
 
+def item_text(item: Item) -> str:
+    """Every string field of a profile item but its id and date: what the model could read of it."""
+    return " ".join(str(v) for k, v in item.items() if k not in ("id", "date") and isinstance(v, str))
+
+
+def output_field(task: Task) -> str | None:
+    """The profile-item field with the user's own output, as the task declares it (None: no such field)."""
+    return getattr(task, "output_field", None)
+
+
+def label_field(task: Task) -> str | None:
+    """The profile-item field with the user's own label, as the task declares it (None: no such field)."""
+    return getattr(task, "label_field", None)
+
+
+def trace_of(sample: Sample) -> str:
+    """The sample's reasoning trace, stripped ("" when it has none)."""
+    return (sample.reasoning or "").strip()
+
+
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else 0.0
 
@@ -82,9 +98,14 @@ def combine(scores: list[float]) -> float:
     return round(1.0 - rest, 4)
 
 
-def result(tags: list[str], score: float, evidence: list[Any], **more: Any) -> dict[str, Any]:
-    """One analyzer's per-sample record as written into ``sample.tags[name]``."""
-    return {"tags": tags, "score": round(float(score), 4), "evidence": evidence, **more}
+def result(tags: list[str], score: float, evidence: list[Any], na_tags: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:  # fmt: skip
+    """One analyzer's per-sample record as written into ``sample.tags[name]``.
+
+    ``na_tags``: the tags that cannot apply to this sample (no trace, no clear profile majority, no
+    length norm...); the summary leaves the sample out of those tags' denominators.
+    """
+    out = {"tags": tags, "score": round(float(score), 4), "evidence": evidence}
+    return {**out, "na_tags": sorted(set(na_tags))} if na_tags else out
 
 
 def not_applicable(why: str) -> dict[str, Any]:

@@ -1,9 +1,9 @@
 """Divergent thinking: the reasoning wanders instead of converging on the personalized answer.
 
-Five signals per trace: unusually long for this run (above its 90th percentile and twice its median:
-long is only meaningful relative to the same task and model), many hypothesis switches ("wait",
-"alternatively", ...), the favoured answer flipping between labels, repetition loops (a long n-gram
-repeated), and drift (most substantive sentences resemble neither the input nor the retrieved items).
+Five signals per trace (docs/failure_modes.md): unusually long for this run (relative to the same
+task and model), hypothesis switches at a high rate per 1,000 words, the favoured answer reversing,
+verbatim repetition covering a share of the trace, and drift (a third of the trace off task). No
+signal uses a fixed count, because traces differ in length between models by an order of magnitude.
 """
 
 from __future__ import annotations
@@ -16,15 +16,17 @@ import numpy as np
 from harness.analyzers.common import (
     context_of,
     coverage,
+    item_text,
     ngrams,
     not_applicable,
     percentile,
     repeated_ngrams,
     result,
+    trace_of,
 )
-from harness.embeddings import embed
+from harness.embeddings import CachedEmbedder
 from harness.registry import ANALYZERS
-from harness.text import content_words, sentences, words
+from harness.text import content_words, labels_in, sentences, words
 from harness.types import Sample, Task
 
 NAME = "divergent_thinking"
@@ -35,9 +37,9 @@ DEFAULT_LEXICON = (
 )  # fmt: skip
 _LEAD_IN = r"^(?:(?:but|and|oh|no|so|okay|hmm+)[,.!]?\s+)?"
 _PROFILE_CUE = re.compile(
-    r"\b(?:tagged|tags? (?:they|the user)|previous(?:ly)?|past|earlier|history|profile|other (?:movies?|reviews?)|"
-    r"(?:user|they|he|she) (?:gave|rated|has rated|has given)|their (?:reviews?|ratings?|movies?|scores?)|"
-    r"similar (?:movies?|reviews?|ones)|examples?)\b",
+    r"\b(?:tagged|tags? (?:they|the user)|previous(?:ly)?|past|earlier|prior|history|profile|other (?:movies?|reviews?)|"
+    r"(?:user|they|he|she|reviewer|author) (?:gave|rated|has rated|has given|usually|tends|often|typically)|"
+    r"their (?:reviews?|ratings?|movies?|scores?|tags?|picks?|usual)|similar (?:movies?|reviews?|ones)|examples?)\b",
     re.IGNORECASE,
 )
 _DECISION_CUE = re.compile(
@@ -46,19 +48,232 @@ _DECISION_CUE = re.compile(
     r"more like|rather)\b",
     re.IGNORECASE,
 )
-_RATING_MENTION = re.compile(
-    r"\b(?:(?:a|an|score|rating|rated|rate|give|giving|maybe|perhaps|probably|likely|say|be|is|it's|around|either|or|"
-    r"to|than|so|then|on|with)"
-    r"\s+(?:a\s+|of\s+|an?\s+)?([1-5])(?![\d.,]*\s*(?:reviews?|items?|times|years?|days?|%|of the|\.\d)))"
-    r"|\b([1-5])\s*(?:stars?|/\s*5|out of (?:5|five))",
-    re.IGNORECASE,
+# The vocabulary of judging a personalization item: a sentence made mostly of these words (plus the
+# input's, the items' and the labels') is on task whatever else it says.
+JUDGING = frozenset(
+    [
+        "user",
+        "user's",
+        "users",
+        "person",
+        "person's",
+        "author",
+        "author's",
+        "reviewer",
+        "reviewer's",
+        "writer",
+        "journalist",
+        "customer",
+        "cook",
+        "profile",
+        "history",
+        "previous",
+        "past",
+        "earlier",
+        "prior",
+        "usual",
+        "usually",
+        "typical",
+        "typically",
+        "often",
+        "tends",
+        "tend",
+        "pattern",
+        "patterns",
+        "style",
+        "tone",
+        "voice",
+        "preference",
+        "preferences",
+        "prefer",
+        "prefers",
+        "habit",
+        "habits",
+        "similar",
+        "consistent",
+        "consistently",
+        "other",
+        "others",
+        "own",
+        "answer",
+        "answers",
+        "label",
+        "labels",
+        "tag",
+        "tags",
+        "tagged",
+        "tagging",
+        "rating",
+        "ratings",
+        "rated",
+        "rate",
+        "rates",
+        "score",
+        "scores",
+        "scored",
+        "review",
+        "reviews",
+        "reviewed",
+        "headline",
+        "headlines",
+        "title",
+        "titles",
+        "tweet",
+        "tweets",
+        "paraphrase",
+        "paraphrased",
+        "subject",
+        "abstract",
+        "article",
+        "articles",
+        "movie",
+        "movies",
+        "film",
+        "films",
+        "product",
+        "products",
+        "paper",
+        "papers",
+        "reference",
+        "references",
+        "citation",
+        "cite",
+        "option",
+        "options",
+        "candidate",
+        "candidates",
+        "choice",
+        "choose",
+        "chose",
+        "pick",
+        "picked",
+        "decide",
+        "decision",
+        "final",
+        "fits",
+        "fit",
+        "fitting",
+        "match",
+        "matches",
+        "matching",
+        "suggests",
+        "suggest",
+        "indicates",
+        "indicate",
+        "implies",
+        "imply",
+        "sounds",
+        "positive",
+        "negative",
+        "neutral",
+        "sentiment",
+        "strongly",
+        "mildly",
+        "overall",
+        "mixed",
+        "praise",
+        "praises",
+        "complaint",
+        "complaints",
+        "criticism",
+        "critical",
+        "satisfied",
+        "dissatisfied",
+        "happy",
+        "unhappy",
+        "liked",
+        "disliked",
+        "enjoyed",
+        "loved",
+        "hated",
+        "high",
+        "low",
+        "higher",
+        "lower",
+        "average",
+        "middle",
+        "likely",
+        "probably",
+        "reasonable",
+        "sense",
+        "correct",
+        "wrong",
+        "instead",
+        "relevant",
+        "related",
+        "closer",
+        "closest",
+        "captures",
+        "capture",
+        "reflects",
+        "reflect",
+        "concise",
+        "catchy",
+        "short",
+        "long",
+        "length",
+        "words",
+        "wording",
+        "phrase",
+        "phrasing",
+        "keep",
+        "emphasize",
+        "focus",
+        "key",
+        "main",
+        "point",
+        "points",
+        "theme",
+        "themes",
+        "genre",
+        "genres",
+        "elements",
+        "aspects",
+        "mentions",
+        "mentioned",
+        "says",
+        "said",
+        "states",
+        "describes",
+        "described",
+        "description",
+        "talks",
+        "given",
+        "based",
+        "considering",
+        "consider",
+        "look",
+        "looking",
+        "check",
+        "checking",
+        "again",
+        "reconsider",
+        "confirm",
+        "sure",
+        "unsure",
+        "guess",
+        "option",
+        "alternatively",
+        "wait",
+        "actually",
+        "seems",
+        "stars",
+        "star",
+        "task",
+        "question",
+        "instruction",
+        "format",
+        "output",
+        "generate",
+        "write",
+        "writes",
+        "wrote",
+        "written",
+        "stick",
+        "better",
+        "best",
+    ]
 )
-_TASK_TALK = re.compile(
-    r"\b(?:the user|user's|profile|answer|options?|candidates?|tags?|labels?|headlines?|titles?|ratings?|scores?|"
-    r"reviews?|tweets?|paraphrase|article|movie|description|abstract|email|subject)\b",
-    re.IGNORECASE,
-)
-_CITATION_MENTION = re.compile(r"\[([12])\]|\b(?:reference|option|candidate|paper)\s*\[?([12])\b", re.IGNORECASE)
 
 
 @ANALYZERS.register(NAME)
@@ -69,34 +284,36 @@ class DivergentThinking:
 
     def __init__(
         self, long_percentile: float = 90.0, long_median_ratio: float = 2.0, min_run_traces: int = 5,
-        lexicon: list[str] | tuple[str, ...] = DEFAULT_LEXICON, min_switches: int = 3, min_flips: int = 3,
-        min_candidates: int = 4, list_echo_labels: int = 4, loop_ngram: int = 10, loop_min_repeats: int = 3,
-        similarity: str = "embedding", embedding_model: str | None = None, similarity_threshold: float = 0.3,
-        lexical_threshold: float = 0.2, drift_share: float = 0.5, min_sentence_words: int = 3, min_sentences: int = 4,
+        lexicon: list[str] | tuple[str, ...] = DEFAULT_LEXICON, switch_rate: float = 10.0, min_switches: int = 2,
+        min_flips: int = 2, flip_rate: float = 1.0, list_echo_labels: int = 4, loop_ngram: int = 10,
+        loop_min_repeats: int = 3, loop_share: float = 0.03, similarity: str = "embedding",
+        embedding_model: str | None = None, similarity_threshold: float = 0.5, grounded_share: float = 0.5,
+        drift_share: float = 1 / 3, min_sentence_words: int = 3, min_sentences: int = 4,
     ) -> None:  # fmt: skip
-        self.long_percentile, self.long_median_ratio, self.min_run_traces = (
-            long_percentile,
-            long_median_ratio,
-            min_run_traces,
-        )
+        self.long_percentile, self.long_median_ratio = long_percentile, long_median_ratio
+        self.min_run_traces = min_run_traces  # fewer traces in the run: no length norm (n/a)
         alternatives = "|".join(re.escape(w) for w in sorted(lexicon, key=len, reverse=True))
         self.switch = re.compile(rf"{_LEAD_IN}(?:{alternatives})\b", re.IGNORECASE)
-        self.min_switches, self.min_flips, self.min_candidates = min_switches, min_flips, min_candidates
+        self.switch_rate, self.min_switches = switch_rate, min_switches  # per 1,000 words, and a floor
+        self.min_flips, self.flip_rate = min_flips, flip_rate  # reversals, and per 1,000 words
         self.list_echo_labels = list_echo_labels  # a sentence naming this many labels echoes the label list
-        self.loop_ngram, self.loop_min_repeats = loop_ngram, loop_min_repeats
+        self.loop_ngram, self.loop_min_repeats, self.loop_share = loop_ngram, loop_min_repeats, loop_share
         self.similarity, self.embedding_model = similarity, embedding_model
-        self.similarity_threshold, self.lexical_threshold = similarity_threshold, lexical_threshold
+        self.similarity_threshold = similarity_threshold  # cosine to an input/item sentence: on task
+        self.grounded_share = grounded_share  # share of content words from input/items/labels/judging: on task
         self.drift_share, self.min_sentence_words, self.min_sentences = drift_share, min_sentence_words, min_sentences
+        self._cached: CachedEmbedder | None = None  # opened on the first drift check that needs a model
 
     def tag_names(self, task: Task) -> list[str]:
-        return TAGS if task.kind != "generation" else [t for t in TAGS if t != "divergent.flips"]
+        """Every tag, always: flips cannot apply to generation tasks and is reported n/a there."""
+        return TAGS
 
     def population(self, tag: str) -> str:
         """Over every generated trace, truncated ones included: loops and wandering are what truncates traces."""
         return "generated"
 
     def analyze(self, samples: list[Sample], task: Task) -> dict[str, dict[str, Any]]:
-        traced = [s for s in samples if s.status != "failed" and (s.reasoning or "").strip()]
+        traced = [s for s in samples if s.status != "failed" and trace_of(s)]
         lengths = [len(words(s.reasoning)) for s in traced]
         norm = (
             (percentile(lengths, 50), percentile(lengths, self.long_percentile))
@@ -109,132 +326,152 @@ class DivergentThinking:
             out[s.id] = self.check(s, task, n, norm, drift[s.id])
         return out
 
-    def check(self, sample: Sample, task: Task, n_words: int, norm: tuple[float, float] | None, drift: tuple[float, list[str]]) -> dict[str, Any]:  # fmt: skip
-        text = sample.reasoning or ""
-        tags, evidence, scores = [], [], []
-        if norm is not None:
+    def check(self, sample: Sample, task: Task, n_words: int, norm: tuple[float, float] | None, drift: tuple[float, list[str]] | None) -> dict[str, Any]:  # fmt: skip
+        text = trace_of(sample)
+        per_k = 1000.0 / max(n_words, 1)
+        tags, evidence, scores, na = [], [], [], []
+        if norm is None:
+            na.append("divergent.long")
+        else:
             median, high = norm
             if n_words > high and n_words > self.long_median_ratio * median:
                 tags.append("divergent.long")
                 evidence.append(f"long: {n_words} words; run median {median:.0f}, p{self.long_percentile:g} {high:.0f}")
             scores.append(min(1.0, n_words / max(median, 1.0) / (2 * self.long_median_ratio)))
-        switches = [s for s in sentences(text) if self.switch.match(s)]
-        if len(switches) >= self.min_switches:
+        switches = [x for x in sentences(text) if self.switch.match(x)]
+        rate = len(switches) * per_k
+        if len(switches) >= self.min_switches and rate >= self.switch_rate:
             tags.append("divergent.switches")
-            evidence.append(f"switches: {len(switches)}: " + " | ".join(x[:80] for x in switches[:5]))
-        scores.append(min(1.0, len(switches) / (2 * self.min_switches)))
-        if task.kind != "generation":
+            evidence.append(
+                f"switches: {len(switches)} ({rate:.1f} per 1,000 words): " + " | ".join(x[:80] for x in switches[:5])
+            )
+        scores.append(min(1.0, rate / (2 * self.switch_rate)))
+        if task.kind == "generation":
+            na.append("divergent.flips")
+        else:
             seq = self.candidates(text, task)
-            flips, distinct = max(0, len(seq) - 1), len(set(seq))
-            if flips >= self.min_flips or distinct >= self.min_candidates:
+            flips = max(0, len(seq) - 1)
+            if flips >= self.min_flips and flips * per_k >= self.flip_rate:
                 tags.append("divergent.flips")
-                evidence.append(f"flips: {flips}, distinct candidates {distinct}: " + " -> ".join(seq[:12]))
-            scores.append(min(1.0, max(flips / (2 * self.min_flips), distinct / (2 * self.min_candidates))))
-        answer_grams = set(ngrams(words(sample.answer), self.loop_ngram))  # restating the answer is converging
-        loops = [
-            (g, c)
-            for g, c in repeated_ngrams(words(text), self.loop_ngram, self.loop_min_repeats)
-            if g not in answer_grams
-        ]
-        share = coverage(words(text), {g for g, _ in loops}, self.loop_ngram)
-        if loops:
+                evidence.append(f"flips: the favoured answer reverses {flips} times: " + " -> ".join(seq[:12]))
+            scores.append(min(1.0, flips / (2 * self.min_flips)))
+        loop = self._loop(sample, text)
+        if loop is not None:
             tags.append("divergent.loop")
-            evidence.append(f"loop: {' '.join(loops[0][0])!r} x{loops[0][1]}; {share:.0%} of the trace repeats")
-        scores.append(min(1.0, 2 * share))
-        off_share, off = drift
-        if off_share >= self.drift_share:
-            tags.append("divergent.drift")
-            evidence.append(f"drift: {off_share:.0%} of sentences unrelated to input and items: " + " | ".join(off[:4]))
-        scores.append(off_share)
-        return result(tags, float(np.mean(scores)) if scores else 0.0, evidence)
+            evidence.append(loop[1])
+        scores.append(min(1.0, 2 * loop[0]) if loop else 0.0)
+        if drift is None:
+            na.append("divergent.drift")
+        else:
+            off_share, off = drift
+            if off_share >= self.drift_share:
+                tags.append("divergent.drift")
+                evidence.append(
+                    f"drift: {off_share:.0%} of the trace off task: " + " | ".join(x[:100] for x in off[:4])
+                )
+            scores.append(off_share)
+        return result(tags, float(np.mean(scores)) if scores else 0.0, evidence, na)
+
+    def _loop(self, sample: Sample, text: str) -> tuple[float, str] | None:
+        """(coverage, note) when repeated 10-word runs cover loop_share of the trace; quotes and the answer excluded."""
+        ctx = context_of(sample)
+        quoted = " \n ".join([sample.answer or "", ctx.input, *(item_text(i) for i in ctx.retrieved_items or [])])
+        allowed = {tuple(g) for g in ngrams(words(quoted), self.loop_ngram)}
+        tokens = words(text)
+        loops = [(g, c) for g, c in repeated_ngrams(tokens, self.loop_ngram, self.loop_min_repeats) if g not in allowed]
+        share = coverage(tokens, {g for g, _ in loops}, self.loop_ngram)
+        if not loops or share < self.loop_share:
+            return None
+        return share, f"loop: {' '.join(loops[0][0])!r} x{loops[0][1]}; {share:.0%} of the trace repeats"
 
     def candidates(self, text: str, task: Task) -> list[str]:
-        """Labels the trace favours, in order, consecutive repeats collapsed.
+        """The answers the trace favours, in order, consecutive repeats collapsed.
 
-        Sentences that echo the label list, or that describe the profile without weighing a
-        decision ("the user tagged X as comedy"), are skipped: they are not candidate answers.
+        A sentence favours a label when it proposes it for this item: sentences that echo the
+        label list, ask a question, or describe the profile without deciding are skipped; labels
+        the sentence rejects ("not comedy", "rather than 4") are dropped; a sentence left weighing
+        two labels favours neither.
         """
         seq: list[str] = []
         for sentence in sentences(text):
-            found = _label_mentions(sentence, task)
-            if not found or len(set(found)) >= self.list_echo_labels:
+            found = labels_in(sentence, task)
+            if not found or len(found) >= self.list_echo_labels or sentence.rstrip().endswith("?"):
                 continue
             if _PROFILE_CUE.search(sentence) and not _DECISION_CUE.search(sentence):
                 continue
-            for label in found:
-                if not seq or seq[-1] != label:
-                    seq.append(label)
+            kept = [label for label in found if not _rejected(sentence, label)]
+            if len(kept) == 1 and (not seq or seq[-1] != kept[0]):
+                seq.append(kept[0])
         return seq
 
-    def _drift(self, traced: list[Sample], task: Task) -> dict[str, tuple[float, list[str]]]:
-        """Per trace: the share of substantive sentences below the similarity threshold to every reference.
+    def _drift(self, traced: list[Sample], task: Task) -> dict[str, tuple[float, list[str]] | None]:
+        """Per trace: the share of its substantive words in off-task sentences (None: too few sentences).
 
-        Sentences that talk about the task itself (the user, the answer, a label, the headline...)
-        are on task whatever their wording; a trace with too few substantive sentences has no verdict.
+        A sentence is on task when most of its content words come from the input, the items, the
+        labels or the vocabulary of judging, or when it is close in meaning to an input or item
+        sentence; only the sentences the words leave in doubt are embedded.
         """
         jobs: dict[str, tuple[list[str], list[str]]] = {}
         substantive: dict[str, int] = {}
+        label_words = {w for label in task.labels or () for w in content_words(label)}
         for s in traced:
             ctx = context_of(s)
             own = [x for x in sentences(s.reasoning) if len(content_words(x)) >= self.min_sentence_words]
-            substantive[s.id] = len(own)
-            own = [x for x in own if not _TASK_TALK.search(x) and not _label_mentions(x, task)]
-            refs = sentences(ctx.input) + [x for i in ctx.retrieved_items or [] for x in sentences(_item_text(i))]
-            jobs[s.id] = (own, [r for r in refs if content_words(r)] or [ctx.input or s.prompt])
-        out: dict[str, tuple[float, list[str]]] = {}
-        sims = self._similarities(jobs)
-        threshold = self.similarity_threshold if self.similarity == "embedding" else self.lexical_threshold
-        for sid, (own, _) in jobs.items():
-            if substantive[sid] < self.min_sentences:
-                out[sid] = (0.0, [])
+            if len(own) < self.min_sentences:
                 continue
-            off = [x for x, sim in zip(own, sims[sid], strict=True) if sim < threshold]
-            out[sid] = (len(off) / substantive[sid], off)
+            substantive[s.id] = sum(len(words(x)) for x in own)
+            refs = sentences(ctx.input) + [x for i in ctx.retrieved_items or [] for x in sentences(item_text(i))]
+            known = label_words | JUDGING | {w for r in refs for w in content_words(r)}
+            doubtful = [x for x in own if _grounded(x, known) < self.grounded_share]
+            jobs[s.id] = (doubtful, [r for r in refs if content_words(r)] or [ctx.input or s.prompt])
+        sims = self._similarities(jobs)
+        out: dict[str, tuple[float, list[str]] | None] = {s.id: None for s in traced}
+        for sid, (doubtful, _) in jobs.items():
+            off = [x for x, sim in zip(doubtful, sims[sid], strict=True) if sim < self.similarity_threshold]
+            out[sid] = (sum(len(words(x)) for x in off) / max(substantive[sid], 1), off)
         return out
 
     def _similarities(self, jobs: dict[str, tuple[list[str], list[str]]]) -> dict[str, np.ndarray]:
-        """Max similarity of each reasoning sentence to any reference sentence (one batched encode)."""
-        if self.similarity == "lexical":
-            return {sid: np.array([_lexical(x, refs) for x in own]) for sid, (own, refs) in jobs.items()}
-        texts = sorted({t for own, refs in jobs.values() for t in (*own, *refs)})
-        if not texts:
-            return {sid: np.zeros(0) for sid in jobs}
-        index = {t: i for i, t in enumerate(texts)}
-        vectors = embed(texts, self.embedding_model)
+        """Max cosine of each doubtful sentence to any reference sentence (cached, batched embeddings)."""
+        if self.similarity == "lexical":  # no model: words alone decide
+            return {sid: np.zeros(len(own)) for sid, (own, _) in jobs.items()}
+        texts = sorted({t for own, refs in jobs.values() if own for t in (*own, *refs)})
+        vectors = self._embedder().vectors(texts) if texts else {}
         out = {}
         for sid, (own, refs) in jobs.items():
             if not own:
                 out[sid] = np.zeros(0)
                 continue
-            a, b = vectors[[index[t] for t in own]], vectors[[index[t] for t in refs]]
+            a, b = np.stack([vectors[t] for t in own]), np.stack([vectors[t] for t in refs])
             out[sid] = (a @ b.T).max(axis=1)
         return out
 
-
-def _item_text(item: dict[str, Any]) -> str:
-    return " ".join(str(v) for k, v in item.items() if k not in ("id", "date") and isinstance(v, str))
-
-
-def _lexical(sentence: str, refs: list[str]) -> float:
-    own = set(content_words(sentence))
-    ref = {w for r in refs for w in content_words(r)}
-    return len(own & ref) / len(own) if own else 1.0
+    def _embedder(self) -> CachedEmbedder:
+        if self._cached is None:
+            self._cached = CachedEmbedder(self.embedding_model)
+        return self._cached
 
 
-def _label_mentions(sentence: str, task: Task) -> list[str]:
-    """Labels named in a sentence, in order; overlapping names keep the longest ("dark comedy" over "comedy")."""
-    if task.kind == "rating":
-        return [a or b for a, b in _RATING_MENTION.findall(sentence)]
-    if task.labels == ("[1]", "[2]"):
-        return [f"[{a or b}]" for a, b in _CITATION_MENTION.findall(sentence)]
-    spans: list[tuple[int, int, str]] = []
+def _grounded(sentence: str, known: set[str]) -> float:
+    """Share of a sentence's content words found in the input, items, labels or judging vocabulary."""
+    own = content_words(sentence)
+    return sum(w in known for w in own) / len(own) if own else 1.0
+
+
+def _rejected(sentence: str, label: str) -> bool:
+    """The sentence names ``label`` only to reject it ("not comedy", "rather than 4", "comedy doesn't fit")."""
     lowered = sentence.lower()
-    for label in task.labels or ():
-        for m in re.finditer(rf"(?<![\w-]){re.escape(label.lower())}(?![\w-])", lowered):
-            spans.append((m.start(), m.end(), label))
-    spans.sort(key=lambda x: (x[0], -(x[1] - x[0])))
-    kept: list[tuple[int, int, str]] = []
-    for span in spans:
-        if not kept or span[0] >= kept[-1][1]:
-            kept.append(span)
-    return [label for _, _, label in kept]
+    at = lowered.find(label.lower())
+    if at < 0:
+        return False
+    before, after = lowered[max(0, at - 30) : at], lowered[at + len(label) : at + len(label) + 40]
+    return bool(_REJECT_BEFORE.search(before) or _REJECT_AFTER.match(after))
+
+
+_REJECT_BEFORE = re.compile(
+    r"(?:\bnot|n't|\bno|rather than|instead of|\bover|rule out|ruling out|than|\bnor|\bexcept)\s+(?:(?:a|an|the|really|quite|just|as|exactly|be|it|really)\s+){0,3}[\"'“]?$"
+)
+_REJECT_AFTER = re.compile(
+    r"^[\"'”]?\s*(?:(?:\w+\s+){0,2}(?:doesn't|does not|isn't|is not|wouldn't|won't|can't|cannot|don't)\b|"
+    r"(?:is|seems|feels|would be|sounds) (?:wrong|off|unlikely|too|a stretch|less)|(?:is )?(?:ruled out|out\b))"
+)

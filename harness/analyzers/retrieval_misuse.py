@@ -1,11 +1,11 @@
 """Retrieval misuse: the retrieved profile items are in the prompt but do not shape the answer well.
 
-Ignored: the reasoning (or the answer, for a generation task without reasoning) neither mentions
-the profile nor shares distinctive words with the retrieved items. Contradicted: a label or rating
-against a clear majority of the retrieved items' labels (sub-tag when the gold agrees with the
-profile, i.e. using the profile would have been right). Copied: a generation answer that copies one
-retrieved item's output nearly verbatim (ROUGE-L >= 0.9). Without retrieved items (retriever none)
-the analyzer does not apply and the sample is left out of the rates.
+Ignored (needs a trace): the reasoning neither refers to the user's history nor uses words specific
+to the retrieved items; a short answer without a trace cannot show whether the profile was read, so
+it is never judged. Contradicted: a label or rating against a clear majority of the items' labels
+(sub-tag when the gold agrees with the profile). Copied: a generation answer that copies one item's
+output nearly verbatim. Only the task's declared fields are read (``label_field``, ``output_field``);
+a check whose field the task lacks is n/a. Without retrieved items the analyzer does not apply.
 """
 
 from __future__ import annotations
@@ -15,13 +15,15 @@ from collections import Counter
 from typing import Any
 
 from harness.analyzers.common import (
-    LABEL_FIELD,
-    OUTPUT_FIELD,
     combine,
     context_of,
     item_field,
+    item_text,
+    label_field,
     not_applicable,
+    output_field,
     result,
+    trace_of,
 )
 from harness.registry import ANALYZERS
 from harness.run.metrics import rouge_pair
@@ -29,15 +31,29 @@ from harness.text import as_label, content_words
 from harness.types import Item, Sample, Task
 
 NAME = "retrieval_misuse"
-_USER_HABIT = (
-    r"(?:tagged|tags|rated|rates|gave|gives|given|wrote|writes|written|tweets?|reviews?|headlines?|titles?|style|"
-    r"ratings?|scores?|previous|past|other|own|history|profile|usually|tends?|often|seems|likes|prefers|uses|used|always|never)"
+TAGS = ["retrieval.ignored", "retrieval.contradicted", "retrieval.contradicted_gold_agrees", "retrieval.copied"]
+_PERSON = r"(?:the (?:user|person|author|reviewer|customer|journalist|writer|cook|researcher|poster)(?:'s|s')?|this (?:user|person|author|reviewer)(?:'s)?|their|they|his|her|he|she)"
+_HISTORY_ADJ = r"(?:earlier|previous|prior|past|other|older|former|own|usual|typical|recent|historical|existing|given|provided|retrieved|listed)"
+_HISTORY_NOUN = (
+    r"(?:ratings?|scores?|reviews?|posts?|picks?|choices?|tags?|labels?|headlines?|titles?|tweets?|papers?|articles?|"
+    r"works?|publications?|writing|movies?|films?|products?|purchases?|examples?|items?|entries|records?|data|"
+    r"behaviou?r|preferences?|habits?|style|subjects?|emails?|abstracts?|recipes?|history)"
 )
+_POSSESSIVE = r"(?:the (?:user|person|author|reviewer|customer|journalist|writer|cook|researcher|poster)(?:'s|s')|their|his|her)"
 _REFERENCE_CUE = re.compile(
-    rf"\b(?:the (?:user|author|journalist|writer)(?:'s)?\s+(?:\w+\s+)?{_USER_HABIT}|"
-    r"their (?:previous|past|other|own|usual|tweets?|headlines?|titles?|reviews?|ratings?|tags?|style)|profile|"
-    r"(?:previous|past) (?:tags?|reviews?|ratings?|headlines?|titles?|tweets?|examples?|movies?)|"
-    r"(?:given|provided) examples?|examples? (?:given|provided|above)|similar (?:movies?|reviews?|ones))\b",
+    rf"\b(?:{_PERSON}\s+(?:\w+\s+)?{_HISTORY_ADJ}\s+(?:\w+\s+)?{_HISTORY_NOUN}|"
+    rf"{_POSSESSIVE}\s+(?:\w+\s+)?{_HISTORY_NOUN}|"
+    rf"{_PERSON}\s+(?:usually |often |always |typically |also |mostly |generally )?"
+    r"(?:writes|uses|likes|prefers|rates|tags|gives|scores|favou?rs|loves|enjoys|posts|tweets|cites|reviews)\b|"
+    rf"{_HISTORY_ADJ}\s+(?:\w+\s+)?{_HISTORY_NOUN}|"
+    rf"{_PERSON}\s+(?:has |have |had )?(?:previously |already |usually |often |typically |always |never |also )?"
+    r"(?:tagged|rated|gave|given|scored|reviewed|wrote|written|posted|tweeted|picked|chose|chosen|liked|labell?ed|"
+    r"cited|titled|published|bought|called|marked|described)\b|"
+    rf"{_PERSON}\s+(?:history|profile|track record|pattern|tendency|habits?|usual|style)|"
+    r"(?:profile|history|track record)\b|in the (?:examples?|items?|list|profile|data)|"
+    r"(?:tends?|tended) to\b|(?:usually|typically|consistently) (?:gives?|rates?|tags?|writes?|uses?|scores?)|"
+    r"(?:the|these|those) (?:examples?|items?) (?:above|given|provided|show)|"
+    r"similar (?:movies?|reviews?|ones|items?|products?|posts?|tweets?|headlines?|papers?))",
     re.IGNORECASE,
 )
 
@@ -49,23 +65,19 @@ class RetrievalMisuse:
     name = NAME
 
     def __init__(
-        self, min_shared_words: int = 2, min_shared_words_answer: int = 1, majority_share: float = 0.75,
+        self, min_shared_words: int = 2, common_zipf: float = 4.3, majority_share: float = 0.75,
         majority_min_items: int = 3, rating_margin: float = 1.0, copy_rouge_l: float = 0.9,
     ) -> None:  # fmt: skip
-        self.min_shared_words = min_shared_words  # distinctive item words a reasoning trace must reuse
-        self.min_shared_words_answer = min_shared_words_answer  # the same for an answer without reasoning
+        self.min_shared_words = min_shared_words  # words specific to the items a trace must reuse
+        self.common_zipf = common_zipf  # wordfreq Zipf frequency at which a word is common English, not specific
         self.majority_share = majority_share  # the top label's share among the items for a clear signal
         self.majority_min_items = majority_min_items  # fewer labelled items: no majority signal
         self.rating_margin = rating_margin  # a rating this far from the majority score contradicts it
         self.copy_rouge_l = copy_rouge_l  # ROUGE-L F against one item's output that counts as copying
 
     def tag_names(self, task: Task) -> list[str]:
-        if task.kind == "generation":
-            return ["retrieval.ignored", "retrieval.copied"]
-        tags = ["retrieval.ignored"]
-        if getattr(task, "name", "") in LABEL_FIELD:
-            tags += ["retrieval.contradicted", "retrieval.contradicted_gold_agrees"]
-        return tags
+        """Every tag, always: those the task cannot have (no label_field, no output_field) are n/a."""
+        return TAGS
 
     def population(self, tag: str) -> str:
         return "ok"
@@ -84,67 +96,75 @@ class RetrievalMisuse:
         tags: list[str] = []
         evidence: list[Any] = []
         scores: list[float] = []
+        na: list[str] = []
         ignored = self._ignored(sample, task, items)
-        if ignored is not None:
-            score, note = ignored
-            scores.append(score)
-            if score >= 1.0:
-                tags.append("retrieval.ignored")
-                evidence.append(note)
-        if task.kind != "generation":
-            contradicted = self._contradicted(sample, task, items)
-            if contradicted:
-                tags += contradicted[0]
-                evidence.append(contradicted[1])
-                scores.append(1.0)
+        if ignored is None:
+            na.append("retrieval.ignored")
         else:
-            copied = self._copied(sample, task, items)
-            if copied:
-                tags.append("retrieval.copied")
-                evidence.append(copied[1])
-                scores.append(copied[0])
-        return result(tags, combine(scores), evidence)
+            scores.append(ignored[0])
+            if ignored[0] >= 1.0:
+                tags.append("retrieval.ignored")
+                evidence.append(ignored[1])
+        contradicted = self._contradicted(sample, task, items)
+        if contradicted is None:
+            na += ["retrieval.contradicted", "retrieval.contradicted_gold_agrees"]
+        elif contradicted[0]:
+            tags += contradicted[0]
+            evidence.append(contradicted[1])
+            scores.append(1.0)
+        copied = self._copied(sample, task, items)
+        if copied is None:
+            na.append("retrieval.copied")
+        elif copied[0] >= self.copy_rouge_l:
+            tags.append("retrieval.copied")
+            evidence.append(copied[1])
+            scores.append(copied[0])
+        if sample.gold is None or contradicted is None:
+            na.append("retrieval.contradicted_gold_agrees")
+        return result(tags, combine(scores), evidence, na)
 
     def _ignored(self, sample: Sample, task: Task, items: list[Item]) -> tuple[float, str] | None:
-        """(1.0 when ignored, else the share of the needed overlap missing; a note); None = not judged."""
-        reasoning = (sample.reasoning or "").strip()
-        if not reasoning and task.kind != "generation":
-            return None  # a bare label cannot show whether the profile was used
-        text = reasoning or (sample.lenient_pred or sample.answer or "")
-        if reasoning and _REFERENCE_CUE.search(reasoning):
-            return 0.0, ""
+        """(1.0 when ignored, else the share of the needed overlap missing; a note); None = no trace."""
+        trace = trace_of(sample)
+        if not trace:
+            return None  # an answer alone cannot show whether the profile was read
+        cue = _REFERENCE_CUE.search(trace)
+        if cue:
+            return 0.0, f"refers to the history: {cue.group(0)!r}"
+        shared = sorted(set(content_words(trace)) & self.specific_words(sample, task, items))
+        if len(shared) >= self.min_shared_words:
+            return max(0.0, 1.0 - len(shared) / (2 * self.min_shared_words)), ""
+        return 1.0, f"ignored: the trace uses {len(shared)} word(s) specific to the items {shared} and names no history"
+
+    def specific_words(self, sample: Sample, task: Task, items: list[Item]) -> set[str]:
+        """Content words of the items that are not in the input, the labels, the task's item template or common English."""
+        from wordfreq import zipf_frequency
+
         ctx = context_of(sample)
         banned = set(content_words(ctx.input)) | {w for label in task.labels or () for w in content_words(label)}
-        distinctive = {w for item in items for w in content_words(_item_text(item))} - banned
-        shared = sorted(set(content_words(text)) & distinctive)
-        need = self.min_shared_words if reasoning else self.min_shared_words_answer
-        if len(shared) >= need:
-            return max(0.0, 1.0 - len(shared) / (2 * need)), ""
-        where = "reasoning" if reasoning else "answer"
-        return (
-            1.0,
-            f"ignored: the {where} shares {len(shared)} distinctive word(s) with the items {shared} and names no profile",
-        )
+        banned |= set(content_words(_template_text(task, items)))
+        found = {w for item in items for w in content_words(item_text(item))} - banned
+        return {w for w in found if zipf_frequency(w, "en") < self.common_zipf}
 
     def _contradicted(self, sample: Sample, task: Task, items: list[Item]) -> tuple[list[str], str] | None:
-        field = LABEL_FIELD.get(sample.task)
-        pred = (sample.lenient_pred or "").strip()
-        if field is None or not pred or not task.labels:
+        """(tags, note) where a clear majority exists ([] when the answer agrees); None when it cannot apply."""
+        field = label_field(task)
+        pred_label = as_label((sample.lenient_pred or "").strip(), task, ignore_case=True)
+        if field is None or task.kind == "generation" or pred_label is None:
             return None
         labels = [as_label(item_field(i, field), task, ignore_case=True) for i in items if item_field(i, field).strip()]
         labels = [label for label in labels if label is not None]
-        pred_label = as_label(pred, task, ignore_case=True)
-        if len(labels) < self.majority_min_items or pred_label is None:
+        if len(labels) < self.majority_min_items:
             return None
         top, count = Counter(labels).most_common(1)[0]
         if count / len(labels) < self.majority_share:
-            return None
+            return None  # no clear majority: nothing to contradict
         if task.kind == "rating":
             against = abs(float(pred_label) - float(top)) >= self.rating_margin
         else:
             against = pred_label != top
         if not against:
-            return None
+            return [], ""
         tags = ["retrieval.contradicted"]
         gold = as_label(sample.gold or "", task, ignore_case=True)
         if gold is not None and gold == top:
@@ -153,17 +173,19 @@ class RetrievalMisuse:
         return tags, note + (f"; gold {gold!r}" if gold is not None else "")
 
     def _copied(self, sample: Sample, task: Task, items: list[Item]) -> tuple[float, str] | None:
-        field = OUTPUT_FIELD.get(sample.task)
+        """(best ROUGE-L F against one item's own output, note); None when the task has no output field."""
+        field = output_field(task)
         answer = (sample.lenient_pred or sample.answer or "").strip()
-        if field is None or not answer:
+        outputs = [i for i in items if item_field(i, field).strip()] if field else []
+        if task.kind != "generation" or not answer or not outputs:
             return None
-        best = max(((rouge_pair(answer, item_field(i, field))[1], i) for i in items if item_field(i, field)),
-                   key=lambda x: x[0], default=None)  # fmt: skip
-        if best is None or best[0] < self.copy_rouge_l:
-            return None
-        score, item = best
+        score, item = max(((rouge_pair(answer, item_field(i, field))[1], i) for i in outputs), key=lambda x: x[0])
         return score, f"copied: ROUGE-L {score:.2f} with item {item.get('id')}: {item_field(item, field)[:160]!r}"
 
 
-def _item_text(item: Item) -> str:
-    return " ".join(str(v) for k, v in item.items() if k not in ("id", "date") and isinstance(v, str))
+def _template_text(task: Task, items: list[Item]) -> str:
+    """The task's own words around an item (its render template with the fields blanked): boilerplate."""
+    try:
+        return task.render_item({k: "" for k in items[0]})
+    except (KeyError, IndexError, ValueError, TypeError):
+        return ""

@@ -155,7 +155,11 @@ def summarize_failures(analyzers: dict[str, Any], results: dict[str, dict[str, d
         mode = MODE_OF.get(name, name.split("_")[0])
         mode_pop = "generated" if "generated" in pops.values() else "ok"
         for tag, pop in [*pops.items(), (f"{mode}.any", mode_pop)]:
-            eligible = [s for s in samples if _in_population(s, pop) and not per[s.id].get("na")]
+            eligible = [
+                s
+                for s in samples
+                if _in_population(s, pop) and not per[s.id].get("na") and tag not in per[s.id].get("na_tags", ())
+            ]
             hits = sum((tag in per[s.id]["tags"]) if tag in pops else bool(per[s.id]["tags"]) for s in eligible)
             counts[tag] = len(eligible)
             rates[tag] = hits / len(eligible) if eligible else None

@@ -7,9 +7,9 @@ is all it takes for ``reaper run task.name=recipe_tag`` and ``reaper score --tas
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
+from harness.text import label_mentions
 from harness.types import Example, Item
 
 TAGS = ("vegetarian", "dessert", "quick weeknight", "comfort food", "spicy", "healthy")
@@ -26,6 +26,8 @@ class RecipeTag:
     label_field = "tag"  # the item field with the cook's own tag (analyses that compare with the profile)
     output_field = None
     budget_field = "recipe"
+    output_field = None  # no free-text output: length and copy checks do not apply
+    label_field = "tag"  # the cook's own tag: the analyzers' profile-majority check reads it
     sample_dir = Path(__file__).parent / "data"
 
     def query(self, example: Example) -> str:
@@ -47,9 +49,12 @@ class RecipeTag:
         return str(text).strip()
 
     def parse_lenient(self, text: str) -> str:
-        lowered = str(text).lower()
-        hits = sorted((m.start(), tag) for tag in TAGS if (m := re.search(re.escape(tag), lowered)))
-        return hits[0][1] if hits else str(text).strip()
+        """The one tag the answer names; two or more are ambiguous and leave the answer as it is."""
+        named = self.labels_in(text)
+        return named[0] if len(named) == 1 else str(text).strip()
+
+    def labels_in(self, text: str) -> list[str]:
+        return label_mentions(text, TAGS)
 
     def check_gold(self, gold: str) -> str | None:
         return None if gold.strip() in TAGS else f"{gold!r} is not one of {', '.join(TAGS)}"
