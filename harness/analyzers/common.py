@@ -98,13 +98,13 @@ def combine(scores: list[float]) -> float:
     return round(1.0 - rest, 4)
 
 
-def result(tags: list[str], score: float, evidence: list[Any], na_tags: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:  # fmt: skip
+def result(tags: list[str], score: float, evidence: list[Any], na_tags: list[str] | tuple[str, ...] = (), **more: Any) -> dict[str, Any]:  # fmt: skip
     """One analyzer's per-sample record as written into ``sample.tags[name]``.
 
     ``na_tags``: the tags that cannot apply to this sample (no trace, no clear profile majority, no
     length norm...); the summary leaves the sample out of those tags' denominators.
     """
-    out = {"tags": tags, "score": round(float(score), 4), "evidence": evidence}
+    out = {"tags": tags, "score": round(float(score), 4), "evidence": evidence, **more}
     return {**out, "na_tags": sorted(set(na_tags))} if na_tags else out
 
 

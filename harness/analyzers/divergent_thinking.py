@@ -42,12 +42,26 @@ _PROFILE_CUE = re.compile(
     r"their (?:reviews?|ratings?|movies?|scores?|tags?|picks?|usual)|similar (?:movies?|reviews?|ones)|examples?)\b",
     re.IGNORECASE,
 )
-_DECISION_CUE = re.compile(
-    r"\b(?:i think|i'd|i would|would be|should be|could be|might be|maybe|perhaps|probably|likely|go with|pick|"
-    r"choose|answer|fits|best|settle|leaning|final|so it's|so the|give (?:it )?(?:a|an)?|seems? (?:like|to be)|"
-    r"more like|rather)\b",
+# A sentence commits to a candidate for this item ("I'll go with 4", "so it's comedy", "maybe romance").
+_COMMIT = re.compile(
+    r"\b(?:i think|i'd say|i would say|i'll (?:go|say|pick|choose|output|answer|give|rate|tag|change|switch)|"
+    r"i will (?:go|say|pick|choose|output|answer|give)|go(?:ing)? with|leaning|lean (?:toward|towards)|"
+    r"(?:my|the|final) answer|answer(?: is)?:|tag:|so it's|so it is|so the (?:tag|answer|rating|score|label|reference)|"
+    r"probably|maybe|perhaps|could be|might be|should be|must be|fits\b|actually|i'd give|give it|i'd rate|rate it|pick|settle|switch|change|"
+    r"back to|stick with|reaction|instinct|first thought|initially|fits (?:best|better)|best fit|it's (?:a|an)\b)|"
+    r"^(?:so|then|okay|ok|alright|fine|right)[,.]?\s",
     re.IGNORECASE,
 )
+_OWN_CHOICE = re.compile(r"\b(?:i|i'll|i'd|i'm|my|me|answer|go with|should be|so it's)\b", re.IGNORECASE)
+# Hypotheticals and option-by-option checks weigh a label without favouring it.
+_HYPOTHETICAL = re.compile(
+    r"^(?:if|unless|even if)\b|\b(?:would need|would require|would have|would mean|would only|if i|if the|if it|"
+    r"if that|if this|without knowing|most people)\b",
+    re.IGNORECASE,
+)
+_OPTION_CHECK = re.compile(r"^[\w\s'\[\]-]{1,30}:\s")
+
+
 # The vocabulary of judging a personalization item: a sentence made mostly of these words (plus the
 # input's, the items' and the labels') is on task whatever else it says.
 JUDGING = frozenset(
@@ -287,7 +301,7 @@ class DivergentThinking:
         lexicon: list[str] | tuple[str, ...] = DEFAULT_LEXICON, switch_rate: float = 10.0, min_switches: int = 2,
         min_flips: int = 2, flip_rate: float = 1.0, list_echo_labels: int = 4, loop_ngram: int = 10,
         loop_min_repeats: int = 3, loop_share: float = 0.03, similarity: str = "embedding",
-        embedding_model: str | None = None, similarity_threshold: float = 0.5, grounded_share: float = 0.5,
+        embedding_model: str | None = None, similarity_threshold: float = 0.4, grounded_share: float = 0.5,
         drift_share: float = 1 / 3, min_sentence_words: int = 3, min_sentences: int = 4,
     ) -> None:  # fmt: skip
         self.long_percentile, self.long_median_ratio = long_percentile, long_median_ratio
@@ -397,8 +411,10 @@ class DivergentThinking:
             found = labels_in(sentence, task)
             if not found or len(found) >= self.list_echo_labels or sentence.rstrip().endswith("?"):
                 continue
-            if _PROFILE_CUE.search(sentence) and not _DECISION_CUE.search(sentence):
+            if not _COMMIT.search(sentence) or _HYPOTHETICAL.search(sentence) or _option_check(sentence, found):
                 continue
+            if _PROFILE_CUE.search(sentence) and not _OWN_CHOICE.search(sentence):
+                continue  # describes what the user chose, not what the model chooses
             kept = [label for label in found if not _rejected(sentence, label)]
             if len(kept) == 1 and (not seq or seq[-1] != kept[0]):
                 seq.append(kept[0])
@@ -422,7 +438,7 @@ class DivergentThinking:
             substantive[s.id] = sum(len(words(x)) for x in own)
             refs = sentences(ctx.input) + [x for i in ctx.retrieved_items or [] for x in sentences(item_text(i))]
             known = label_words | JUDGING | {w for r in refs for w in content_words(r)}
-            doubtful = [x for x in own if _grounded(x, known) < self.grounded_share]
+            doubtful = [x for x in own if _grounded(x, known) < self.grounded_share and not labels_in(x, task)]
             jobs[s.id] = (doubtful, [r for r in refs if content_words(r)] or [ctx.input or s.prompt])
         sims = self._similarities(jobs)
         out: dict[str, tuple[float, list[str]] | None] = {s.id: None for s in traced}
@@ -452,6 +468,12 @@ class DivergentThinking:
         return self._cached
 
 
+def _option_check(sentence: str, found: list[str]) -> bool:
+    """'Dystopia: no, ...': the trace walks through the options one by one, checking each."""
+    head = _OPTION_CHECK.match(sentence)
+    return bool(head) and head.group(0).strip(" :").lower() in {label.lower() for label in found}
+
+
 def _grounded(sentence: str, known: set[str]) -> float:
     """Share of a sentence's content words found in the input, items, labels or judging vocabulary."""
     own = content_words(sentence)
@@ -469,7 +491,7 @@ def _rejected(sentence: str, label: str) -> bool:
 
 
 _REJECT_BEFORE = re.compile(
-    r"(?:\bnot|n't|\bno|rather than|instead of|\bover|rule out|ruling out|than|\bnor|\bexcept)\s+(?:(?:a|an|the|really|quite|just|as|exactly|be|it|really)\s+){0,3}[\"'“]?$"
+    r"(?:\bnot|n't|\bno|\bfrom|rather than|instead of|\bover|rule out|ruling out|than|\bnor|\bexcept)\s+(?:(?:a|an|the|really|quite|just|as|exactly|be|it|really)\s+){0,3}[\"'“]?$"
 )
 _REJECT_AFTER = re.compile(
     r"^[\"'”]?\s*(?:(?:\w+\s+){0,2}(?:doesn't|does not|isn't|is not|wouldn't|won't|can't|cannot|don't)\b|"
