@@ -8,9 +8,7 @@ from harness.registry import TASKS
 from harness.text import after_answer_marker, as_label
 from tasks.lamp_base import LampTask
 
-_SCALE_PHRASES = re.compile(
-    r"\b(?:out of|/)\s*(?:5|five)\b|\b1\s*(?:to|-|–)\s*5\b|\bscale of\b", re.IGNORECASE
-)
+_SCALE_PHRASES = re.compile(r"\b(?:out of|/)\s*(?:5|five)\b|\b1\s*(?:to|-|–)\s*5\b|\bscale of\b", re.IGNORECASE)
 # A score named in text: a number 1–5 (decimals kept: "4.5" is a score, not a label), or "five stars";
 # counts ("3 reviews", "2 weeks", "5%") are not scores.
 _RATING = re.compile(

@@ -39,7 +39,9 @@ _HISTORY_NOUN = (
     r"works?|publications?|writing|movies?|films?|products?|purchases?|examples?|items?|entries|records?|data|"
     r"behaviou?r|preferences?|habits?|style|subjects?|emails?|abstracts?|recipes?|history)"
 )
-_POSSESSIVE = r"(?:the (?:user|person|author|reviewer|customer|journalist|writer|cook|researcher|poster)(?:'s|s')|their|his|her)"
+_POSSESSIVE = (
+    r"(?:the (?:user|person|author|reviewer|customer|journalist|writer|cook|researcher|poster)(?:'s|s')|their|his|her)"
+)
 _REFERENCE_CUE = re.compile(
     rf"\b(?:{_PERSON}\s+(?:\w+\s+)?{_HISTORY_ADJ}\s+(?:\w+\s+)?{_HISTORY_NOUN}|"
     rf"{_POSSESSIVE}\s+(?:\w+\s+)?{_HISTORY_NOUN}|"
