@@ -35,7 +35,6 @@ class ProductRating(LampTask):
     item_template = '{score} is the score for "{text}" '
     budget_field = "text"
 
-
     def parse_lenient(self, text: str) -> str:
         """The one score the answer names (after its last "Rating:" marker, scale phrases removed).
 

@@ -26,8 +26,6 @@ class RecipeTag:
     label_field = "tag"  # the item field with the cook's own tag (analyses that compare with the profile)
     output_field = None
     budget_field = "recipe"
-    output_field = None  # no free-text output: length and copy checks do not apply
-    label_field = "tag"  # the cook's own tag: the analyzers' profile-majority check reads it
     sample_dir = Path(__file__).parent / "data"
 
     def query(self, example: Example) -> str:
