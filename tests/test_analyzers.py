@@ -140,7 +140,7 @@ def test_labelled_precision_and_recall_per_tag() -> None:
     assert len(bench.LABELLED) >= 2  # every labelled file in tests/data is read
     table, mistakes = bench.precision_recall(bench.LABELLED)
     low = {t for t, r in table.items() if (r["precision"] or 0) < 0.8 or (r["recall"] or 0) < 0.8}
-    assert low == bench.KNOWN_BELOW, f"{low} != {set(bench.KNOWN_BELOW)}\n" + "\n".join(mistakes)
+    assert low <= bench.KNOWN_BELOW, f"{low - bench.KNOWN_BELOW} below 0.8\n" + "\n".join(mistakes)
 
 
 # --- LLM judge -------------------------------------------------------------------------------------------

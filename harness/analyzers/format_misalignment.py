@@ -72,6 +72,12 @@ _OR_ALTERNATIVE = re.compile(
 )
 _QUOTE_PAIRS = {'"': '"', "“": "”", "'": "'", "‘": "’", "«": "»", "`": "`"}
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+# A label or an announcement before the output, inside a line ("…, I'd say: X", "the headline should be: X").
+_INLINE_PREFIX = re.compile(
+    r"\b(?:headline|title|subject|paraphrase|tweet|answer|output)(?:\s+(?:should|would|will|could)\s+be|\s+is)?\s*:"
+    r"|\bi(?:'d| would) (?:say|go with|suggest)\s*:",
+    re.IGNORECASE,
+)
 
 
 @ANALYZERS.register(NAME)
@@ -175,6 +181,10 @@ def _label_checks(task: Task, answer: str) -> dict[str, str]:
 def _generation_checks(sample: Sample, task: Task, answer: str) -> dict[str, str]:
     found: dict[str, str] = {}
     meta, content = _split_meta([line.strip() for line in answer.splitlines() if line.strip()])
+    meta += [x for line in content for x in _SENTENCE.split(line)[1:] if _COMMENTARY.match(x.strip())]
+    inline = _INLINE_PREFIX.search(answer)
+    if inline and not meta:
+        meta.append(inline.group(0))
     if meta:
         found["format.meta_text"] = " | ".join(meta[:3])
     one_line = _profile_is_one_line(sample, task)
