@@ -255,3 +255,102 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys) -> None:
     assert main(["analyze", str(run), "--analyzers", "nope"]) == 2
     assert main(["analyze", str(run), "--analyzers", "llm_judge"]) == 2
     assert "reaper: error:" in capsys.readouterr().err
+
+
+# --- the defect classes: a positive and a near miss for each rule ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("task", "answer", "lenient"),
+    [
+        ("LaMP_2", "Tag: dark comedy", "dark comedy"),  # one label (the longest name) is recoverable
+        ("LaMP_2", ", ".join(get_task("LaMP_2").labels), None),  # the echoed label list is ambiguous
+        ("LaMP_1", "[1] and [2]", None),
+        ("LaMP_1", "Reference 2", "[2]"),
+        ("LaMP_3", "4 or 5", None),
+        ("LaMP_3", "I would rate it 4 out of 5", "4"),  # the scale is not a second score
+    ],
+)
+def test_lenient_parse_never_credits_several_labels(task: str, answer: str, lenient: str | None) -> None:
+    t = get_task(task)
+    assert t.parse_lenient(answer) == (lenient if lenient is not None else answer)
+    tags = _tags("format_misalignment", [_sample(task, answer)], task)["s"]
+    if lenient is None:
+        assert {"format.unrecoverable", "format.multiple"} <= set(tags)
+    else:
+        assert "format.unrecoverable" not in tags and "format.multiple" not in tags
+
+
+def test_ignored_needs_a_trace_and_reads_history_in_any_phrasing() -> None:
+    items = [{"id": "a", "description": "A hitman hunts smugglers across Miami skyscrapers.", "tag": "action"}]
+    answer_only = _sample("LaMP_2", "action", None, items, id="bare")
+    generic = _sample("LaMP_2", "action", "This movie looks good and exciting, so action is right.", items, id="g")
+    phrased = _sample("LaMP_2", "action", "Going by this person's earlier picks, action it is.", items, id="p")
+    specific = _sample("LaMP_2", "action", "Like the Miami smugglers one with the hitman, action.", items, id="w")
+    analyzer = build_analyzers(["retrieval_misuse"])["retrieval_misuse"]
+    out = analyzer.analyze([answer_only, generic, phrased, specific], get_task("LaMP_2"))
+    assert "retrieval.ignored" in out["bare"]["na_tags"] and out["bare"]["tags"] == []
+    assert out["g"]["tags"] == ["retrieval.ignored"]  # generic words only: ignored
+    assert "retrieval.ignored" not in out["p"]["tags"] and "retrieval.ignored" not in out["w"]["tags"]
+
+
+def test_switches_are_a_rate_not_a_count() -> None:
+    block = "The review praises the motor and the blades and the jar. Wait, the lid leaks a little bit though. "
+    calm = "The review praises the motor and the blades and the jar and the price and the quiet running. " * 3
+    short = _sample("LaMP_3", "4", block * 2 + calm, id="short")
+    long = _sample("LaMP_3", "4", (block * 2 + calm) * 8, id="long")
+    sparse = _sample("LaMP_3", "4", block + calm * 12, id="sparse")
+    tags = _tags("divergent_thinking", [short, long, sparse], "LaMP_3", LEXICAL)
+    assert "divergent.switches" in tags["short"] and "divergent.switches" in tags["long"]  # same rate, same verdict
+    assert "divergent.switches" not in tags["sparse"]
+
+
+def test_flips_count_reversals_of_committed_answers_only() -> None:
+    flipping = "I think comedy. Maybe romance then. No, I'll go with comedy. Actually, romance fits."
+    converging = "Could it be romance? The user tagged the last film as romance. But I'll go with comedy."
+    tags = _tags("divergent_thinking", [_sample("LaMP_2", "comedy", flipping, id="f"),
+                                        _sample("LaMP_2", "comedy", converging, id="c")], "LaMP_2", LEXICAL)  # fmt: skip
+    assert "divergent.flips" in tags["f"] and "divergent.flips" not in tags["c"]
+
+
+def test_loop_ignores_phrases_quoted_from_the_input() -> None:
+    quote = "a retired hitman returns to his old life after gangsters break in"
+    ctx_input = f"description: {quote}."
+    quoting = f"The movie says {quote}. So {quote}, and again {quote}. Action."
+    s = _sample("LaMP_2", "action", quoting, id="q")
+    s.extra["_analysis_context"].input = ctx_input
+    looping = _sample("LaMP_2", "action", "I keep thinking about what the right tag would be here. " * 4, id="l")
+    tags = _tags("divergent_thinking", [s, looping], "LaMP_2", LEXICAL)
+    assert "divergent.loop" not in tags["q"] and "divergent.loop" in tags["l"]
+
+
+def test_plugin_task_gets_profile_checks_or_na_never_zero(tmp_path: Path) -> None:
+    from reaper_recipe_task import RecipeTag
+
+    task = RecipeTag()
+    items = [{"id": str(i), "recipe": f"lentil soup {i}", "tag": "healthy"} for i in range(4)]
+    s = Sample(id="r", task="recipe_tag", prompt="p", retrieved_ids=[i["id"] for i in items], gold="healthy",
+               reasoning="The cook's previous recipes are all healthy, but this is dessert.", answer="dessert",
+               strict_pred="dessert", lenient_pred="dessert")  # fmt: skip
+    attach_context(s, Context(input="recipe: chocolate cake", retrieved_items=items))
+    analyzers = build_analyzers(["retrieval_misuse", "format_misalignment"])
+    from harness.analyzers.run_analysis import summarize_failures
+
+    results = {name: a.analyze([s], task) for name, a in analyzers.items()}
+    assert results["retrieval_misuse"]["r"]["tags"] == ["retrieval.contradicted", "retrieval.contradicted_gold_agrees"]
+    summary = summarize_failures(analyzers, results, [s], task)
+    assert summary["failure_modes"]["retrieval.copied"] is None and summary["failure_modes_n"]["retrieval.copied"] == 0
+    assert summary["failure_modes"]["format.length"] is None
+    assert summary["failure_modes"]["retrieval.contradicted"] == 1.0
+
+
+def test_drift_embeddings_are_cached_on_disk(tmp_path: Path) -> None:
+    from harness.embeddings import CachedEmbedder
+
+    texts = ["The blender broke after two weeks.", "Jupiter has dozens of moons."]
+    cold = CachedEmbedder(cache=tmp_path)
+    first = cold.vectors(texts)
+    warm = CachedEmbedder(cache=tmp_path)
+    again = warm.vectors(texts)
+    assert cold.encoded == 2 and warm.encoded == 0
+    assert all(abs(float(first[t] @ again[t]) - 1.0) < 1e-5 for t in texts)
