@@ -28,7 +28,7 @@ $(VENV)/.install-stamp: pyproject.toml Makefile examples/recipe_task/pyproject.t
 
 demo: install
 	$(VENV)/bin/reaper run sweep=demo
-	$(VENV)/bin/reaper table results/runs --layout lrm-vs-llm --format markdown
+	$(VENV)/bin/reaper table results/runs --layout lrm-vs-llm --format markdown --ci
 	$(VENV)/bin/reaper table results/runs --layout lrm-vs-llm --format markdown --metrics lenient
 	$(VENV)/bin/reaper table results/runs --layout tokens --format markdown
 	$(VENV)/bin/reaper analyze results/runs --retrieval-effect-only
@@ -37,7 +37,7 @@ demo: install
 
 demo-full: install
 	$(VENV)/bin/reaper run sweep=demo task.limit=null
-	$(VENV)/bin/reaper table results/runs --layout lrm-vs-llm --format markdown
+	$(VENV)/bin/reaper table results/runs --layout lrm-vs-llm --format markdown --ci
 
 test: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
