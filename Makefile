@@ -40,7 +40,7 @@ demo-full: install
 	$(VENV)/bin/reaper table results/runs --layout lrm-vs-llm --format markdown --ci
 
 test: install
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	$(MAKE) lint
 	$(PY) -m pytest -q
 
 test-fast: install
@@ -49,8 +49,9 @@ test-fast: install
 bench: install
 	$(PY) bench/run_all.py
 
-lint:
+lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format:
 	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .

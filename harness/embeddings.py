@@ -96,11 +96,11 @@ def load_model(ref: str, pooling: str) -> Any:
         try:
             from sentence_transformers.sentence_transformer.modules import Pooling
         except ImportError:  # sentence-transformers < 6
-            from sentence_transformers.models import Pooling
+            from sentence_transformers.models import Pooling  # type: ignore[no-redef]
 
         model = SentenceTransformer(ref, local_files_only=Path(ref).is_dir())
         if pooling == "mean":  # Contriever: mean over tokens, no dense layer, no normalisation
-            transformer = model[0]
+            transformer: Any = model[0]
             model = SentenceTransformer(
                 modules=[transformer, Pooling(transformer.get_embedding_dimension(), "mean")], device=str(model.device)
             )

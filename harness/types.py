@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from harness.config import GenerationConfig
 
 TaskKind = Literal["classification", "rating", "generation"]
+SampleStatus = Literal["ok", "unscorable", "failed"]
 Item = dict[str, Any]  # one profile item, fields as in the task's files (always a string "id")
 
 
@@ -95,7 +96,7 @@ class Sample(Record):
     answer_tokens: int | None = None
     finish_reason: str | None = None
     truncated: bool = False
-    status: Literal["ok", "unscorable", "failed"] = "ok"
+    status: SampleStatus = "ok"
     model: str = ""
     method: str = "direct"
     extra: dict[str, Any] = field(default_factory=dict)

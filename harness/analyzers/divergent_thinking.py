@@ -330,7 +330,7 @@ class DivergentThinking:
         traced = [s for s in samples if s.status != "failed" and trace_of(s)]
         lengths = [len(words(s.reasoning)) for s in traced]
         norm = (
-            (percentile(lengths, 50), percentile(lengths, self.long_percentile))
+            (percentile([float(n) for n in lengths], 50), percentile([float(n) for n in lengths], self.long_percentile))
             if len(traced) >= self.min_run_traces
             else None
         )
@@ -471,7 +471,7 @@ class DivergentThinking:
 def _option_check(sentence: str, found: list[str]) -> bool:
     """'Dystopia: no, ...': the trace walks through the options one by one, checking each."""
     head = _OPTION_CHECK.match(sentence)
-    return bool(head) and head.group(0).strip(" :").lower() in {label.lower() for label in found}
+    return head is not None and head.group(0).strip(" :").lower() in {label.lower() for label in found}
 
 
 def _grounded(sentence: str, known: set[str]) -> float:

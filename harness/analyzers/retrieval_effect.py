@@ -176,7 +176,7 @@ def effect(run: Run, twin: Run | None, task: Task) -> dict[str, Any]:
     )
     rows = _rows(run.path / "samples.jsonl")
     if problem is not None:
-        counts = {"samples": len(rows), "paired": 0, "excluded": None, "excluded_by_reason": {}}
+        counts: dict[str, Any] = {"samples": len(rows), "paired": 0, "excluded": None, "excluded_by_reason": {}}
         record.update(twin=None, twin_missing=problem, counts=counts,
                       samples=[], **{parse: _empty_summary() for parse in PARSES})  # fmt: skip
         return record

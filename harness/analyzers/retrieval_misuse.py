@@ -162,7 +162,7 @@ class RetrievalMisuse:
         if count / len(labels) < self.majority_share:
             return None  # no clear majority: nothing to contradict
         if task.kind == "rating":
-            against = abs(float(pred_label) - float(top)) >= self.rating_margin
+            against = abs(float(pred_label or 0) - float(str(top))) >= self.rating_margin
         else:
             against = pred_label != top
         if not against:

@@ -75,7 +75,7 @@ def analyzer_settings(name: str, overrides: dict[str, Any] | None = None) -> dic
         from omegaconf import OmegaConf
 
         loaded = OmegaConf.to_container(OmegaConf.load(path), resolve=True)
-        settings.update(loaded if isinstance(loaded, dict) else {})
+        settings.update({str(k): v for k, v in loaded.items()} if isinstance(loaded, dict) else {})
     settings.pop("name", None)
     settings.update(overrides or {})
     return settings

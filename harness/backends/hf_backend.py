@@ -50,7 +50,7 @@ class HfBackend:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.lm = AutoModelForCausalLM.from_pretrained(
             self.path, revision=model.revision, dtype=dtype if dtype == "auto" else getattr(torch, dtype), **engine
-        ).to(self.device)
+        ).to(self.device)  # type: ignore[arg-type]  # transformers' stubs type .to() for modules only
         self.lm.eval()
         eos = self.lm.generation_config.eos_token_id
         eos = eos if eos is not None else self.tokenizer.eos_token_id
@@ -65,12 +65,14 @@ class HfBackend:
         if request.raw_prompt is not None:
             return request.raw_prompt
         cont = request.continue_final_message
-        return self.tokenizer.apply_chat_template(
-            chat_messages(request, self.model),
-            tokenize=False,
-            add_generation_prompt=not cont,
-            continue_final_message=cont,
-            **self.model.chat_template_kwargs,
+        return str(
+            self.tokenizer.apply_chat_template(
+                chat_messages(request, self.model),
+                tokenize=False,
+                add_generation_prompt=not cont,
+                continue_final_message=cont,
+                **self.model.chat_template_kwargs,
+            )
         )
 
     def generate(self, requests: list[Request], gen: GenerationConfig) -> list[Generation]:
@@ -130,7 +132,7 @@ class HfBackend:
         completion = tokens[: end + 1] if end is not None else list(tokens)
         while end is None and completion and completion[-1] == self.tokenizer.pad_token_id:
             completion.pop()  # rows stopped by a stop string are padded until the batch ends
-        text = self.tokenizer.decode(completion[:end] if end is not None else completion, skip_special_tokens=True)
+        text = str(self.tokenizer.decode(completion[:end] if end is not None else completion, skip_special_tokens=True))
         cuts = [text.find(s) for s in gen.stop if s and s in text]
         stop_string = min((s for s in gen.stop if s and s in text), key=text.find, default=None)
         if cuts:

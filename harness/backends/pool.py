@@ -45,7 +45,7 @@ class LazyBackend:
             note(f"loading {self.model_id}")
             self._real = self._factory(self.model)
             LOAD_COUNT["loads"] += 1
-        self._real.model = self.model  # type: ignore[attr-defined]
+        self._real.model = self.model  # type: ignore[attr-defined,union-attr]
         return self._real
 
     def generate(self, requests: list[Request], gen: GenerationConfig) -> list[Generation]:

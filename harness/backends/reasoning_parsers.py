@@ -49,6 +49,8 @@ def split_reasoning(
     if parser not in PARSERS:
         raise ValueError(f"unknown reasoning parser {parser!r}; known: {', '.join(PARSERS)}")
     hit_limit = finish_reason == "length"
+    reasoning: str | None
+    answer: str | None
     if parser == "none":
         reasoning, answer, unclosed = None, text, False
     elif parser == "think_tags":

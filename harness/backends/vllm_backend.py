@@ -155,7 +155,7 @@ class VllmBackend:
     def _call(self, kind: str, batch: list[Request], params) -> list[Any]:
         if kind == "raw":
             prompts = [
-                {"prompt_token_ids": self.tokenizer.encode(r.raw_prompt, add_special_tokens=False)} for r in batch
+                {"prompt_token_ids": self.tokenizer.encode(r.raw_prompt or "", add_special_tokens=False)} for r in batch
             ]
             return self.llm.generate(prompts, params, use_tqdm=False)
         cont = kind == "continue"

@@ -15,6 +15,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 from harness.errors import ReaperError
 
@@ -147,7 +148,7 @@ def _task_names(tasks: str | None, data: dict[str, tuple[str, str | None]]) -> l
     return names
 
 
-def _has_sample(task: object) -> bool:
+def _has_sample(task: Any) -> bool:
     from harness.data.load import bundled_files
 
     try:

@@ -44,6 +44,7 @@ class Continuation:
         a BOS the template writes is kept as text here.
         """
         tok = self.tokenizer
+        assert tok is not None, "render needs the model's tokenizer"
         model = self.model or ModelConfig()
         full = chat_messages(Request(id="", messages=messages), model)
         return tok.apply_chat_template(full, tokenize=False, add_generation_prompt=True, **model.chat_template_kwargs)

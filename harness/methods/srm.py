@@ -103,10 +103,11 @@ def consolidate(
             if index is None:  # nothing parsed to a valid answer: keep the first candidate, say so
                 index = _first_answer(cands) or 0
                 chosen = {"index": index, "fallback": "no candidate gave a valid answer"}
-            finals[q] = dataclasses.replace(cands[index], extra=_kept(cands[index]))
-            finals[q].extra["chosen"] = {**chosen, "answer": cands[index].answer}
+            final = dataclasses.replace(cands[index], extra=_kept(cands[index]))
+            final.extra["chosen"] = {**chosen, "answer": cands[index].answer}
             if mode == "model":
-                finals[q].extra["consolidation_skipped"] = "unanimous" if answers else "no answers"
+                final.extra["consolidation_skipped"] = "unanimous" if answers else "no answers"
+            finals[q] = final
         else:
             asks.append(q)
     if asks:

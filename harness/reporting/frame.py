@@ -7,6 +7,7 @@ shape of a table, not on each other.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,9 @@ class Table:
     frame: pd.DataFrame
     absent: pd.DataFrame
     metric_level: str | None = None
-    metric_info: dict[str, tuple[str, bool | None]] = field(default_factory=dict)  # key -> (display, higher is better)
+    metric_info: Mapping[str, tuple[str, bool | None]] = field(
+        default_factory=dict
+    )  # key -> (display, higher is better)
     bold_best: bool = False
     formats: dict[str, str] = field(default_factory=dict)  # last column level value -> format spec
     notes: list[str] = field(default_factory=list)

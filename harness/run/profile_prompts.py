@@ -33,7 +33,7 @@ def hf_counter(name_or_path: str) -> TokenCounter:
     tok = AutoTokenizer.from_pretrained(name_or_path)
     return TokenCounter(
         encode=lambda text: tok.encode(text, add_special_tokens=False),
-        decode=lambda ids: tok.decode(ids, skip_special_tokens=True),
+        decode=lambda ids: str(tok.decode(ids, skip_special_tokens=True)),
     )
 
 

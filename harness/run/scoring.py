@@ -12,14 +12,14 @@ import numpy as np
 
 from harness.backends.reasoning_parsers import CLOSED_AT_BUDGET
 from harness.run.metrics import METRICS, label_ids, macro_f1_ids, per_sample_values, score_official
-from harness.types import Generation, Sample, Task, token_parts
+from harness.types import Generation, Sample, SampleStatus, Task, token_parts
 
 
 def make_sample(
     task: Task, prompt: str, retrieved: list[str], gold: str | None, gen: Generation, method: str
 ) -> Sample:
     """One sample from its generation: strict and lenient parses and their per-sample metrics."""
-    status = "failed" if gen.error else ("unscorable" if gen.answer is None else "ok")
+    status: SampleStatus = "failed" if gen.error else ("unscorable" if gen.answer is None else "ok")
     sample = Sample(
         id=gen.id, task=task.name, prompt=prompt, retrieved_ids=retrieved, gold=gold,
         raw_output=gen.raw_text, reasoning=gen.reasoning, answer=gen.answer,
