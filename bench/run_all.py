@@ -12,6 +12,7 @@ BENCHES = [
     ("loading a LaMP-dev-sized questions file", ["bench_loading.py"]),
     ("resuming from a large generation store", ["bench_store.py"]),
     ("harness overhead and reruns", ["bench_pipeline.py"]),
+    ("a LaMP_3-size run with reasoning traces and analyzers", ["bench_traces.py"]),
     ("vLLM batched vs one at a time", ["bench_vllm_batching.py"]),
     ("grid cost on the embedded model", ["bench_grid.py"]),
     ("failure-mode analyzers on the labelled set", ["bench_analyzers.py"]),
