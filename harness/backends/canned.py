@@ -92,7 +92,7 @@ class CannedBackend:
             low, high = engine.get("trace_words", (500, 8000))
             think = canned_trace(request, int(engine.get("trace_seed", 0)), (low, high))
         else:
-            think = engine.get("think")
+            think = str(engine.get("think") or "")
         return f"<think>{think}</think>{reply}" if think else reply
 
     def close(self) -> None:
