@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -155,7 +156,7 @@ class GenerationStore:
         if self._conn is None or self._pid != os.getpid():
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
-            conn.execute(f"PRAGMA journal_mode={journal_mode(self.path.parent)}")
+            _set_journal_mode(conn, journal_mode(self.path.parent))
             conn.execute("PRAGMA synchronous=FULL")  # the commit of a batch reaches the disk before we go on
             conn.execute("CREATE TABLE IF NOT EXISTS generations (key TEXT PRIMARY KEY, record TEXT NOT NULL)")
             conn.execute("CREATE TABLE IF NOT EXISTS imported (name TEXT PRIMARY KEY)")
@@ -280,3 +281,22 @@ def generate_with_store(
         results[k] if results[k].id == r.id else dataclasses.replace(results[k], id=r.id)
         for k, r in zip(keys, requests, strict=True)
     ]
+
+
+def _set_journal_mode(conn: sqlite3.Connection, mode: str) -> None:
+    """Switch the journal mode only when it differs, retrying while another writer holds the file.
+
+    Changing the mode needs the file to itself, and SQLite's busy timeout does not cover that
+    switch: a process opening the store while others write would otherwise fail at once.
+    """
+    deadline = time.monotonic() + _BUSY_TIMEOUT_S
+    while True:
+        try:
+            current = str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+            if current != mode.lower():
+                conn.execute(f"PRAGMA journal_mode={mode}")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
