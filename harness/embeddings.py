@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 import sqlite3
+from collections.abc import Callable, Iterable
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -108,15 +109,27 @@ def load_model(ref: str, pooling: str) -> Any:
     return _MODELS[ref, pooling]
 
 
-def embed(texts: list[str], model: str | None = None) -> np.ndarray:
-    """L2-normalised embeddings (rows) of ``texts`` with ``model`` (default: the embedded MiniLM)."""
+def encode(texts: list[str], model: str | None = None) -> np.ndarray:
+    """The model's own vectors (rows) of ``texts`` (default model: the embedded MiniLM)."""
     ref = model or str(default_model_path())
     if not texts:
         return np.zeros((0, 1), dtype=np.float32)
-    encoder = load_model(ref, "model")
-    vectors = encoder.encode(texts, batch_size=64, convert_to_numpy=True, show_progress_bar=False)
-    vectors = np.asarray(vectors, dtype=np.float32)
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    vectors = load_model(ref, "model").encode(texts, batch_size=64, convert_to_numpy=True, show_progress_bar=False)
+    return np.asarray(vectors, dtype=np.float32)
+
+
+def encode_missing(store: VectorStore, texts: Iterable[str], encoder: Callable[[list[str]], np.ndarray]) -> int:
+    """Encode and store every distinct text the store lacks, a chunk per commit; how many were encoded.
+
+    The store holds the model's own vectors (not normalised), so dense retrieval's dot product and
+    the analyzers' cosine read the same cache correctly.
+    """
+    distinct = {text_key(t): t for t in texts}
+    todo = sorted(store.missing(list(distinct)))
+    for start in range(0, len(todo), _CHUNK):
+        keys = todo[start : start + _CHUNK]
+        store.put(keys, encoder([distinct[k] for k in keys]))
+    return len(todo)
 
 
 class CachedEmbedder:
@@ -139,10 +152,6 @@ class CachedEmbedder:
     def vectors(self, texts: list[str]) -> dict[str, np.ndarray]:
         """text -> normalised vector for every distinct text, encoding only the uncached ones."""
         keyed = {text_key(t): t for t in texts}
-        todo = sorted(self.store.missing(list(keyed)))
-        for start in range(0, len(todo), _CHUNK):
-            keys = todo[start : start + _CHUNK]
-            self.store.put(keys, embed([keyed[k] for k in keys], self.model))
-            self.encoded += len(keys)
+        self.encoded += encode_missing(self.store, keyed.values(), lambda batch: encode(batch, self.model))
         found = self.store.get(list(keyed))
         return {keyed[k]: v / max(float(np.linalg.norm(v)), 1e-12) for k, v in found.items()}

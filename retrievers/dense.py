@@ -24,14 +24,20 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from harness.embeddings import VectorStore, default_model_path, load_model, model_identity, model_key, text_key
+from harness.embeddings import (
+    VectorStore,
+    default_model_path,
+    encode_missing,
+    load_model,
+    model_identity,
+    model_key,
+    text_key,
+)
 from harness.errors import ReaperError
 from harness.registry import RETRIEVERS
 
 if TYPE_CHECKING:
     from harness.config import RetrieverConfig
-
-_CHUNK = 2048  # texts encoded (and committed) at a time
 
 
 @RETRIEVERS.register("dense")
@@ -53,11 +59,7 @@ class DenseRetriever:
 
     def prepare(self, all_texts: Iterable[str]) -> None:
         """Embed every text not cached yet, in large batches (called once per task)."""
-        distinct = {text_key(t): t for t in all_texts}
-        todo = sorted(self.store.missing(list(distinct)))
-        for start in range(0, len(todo), _CHUNK):
-            keys = todo[start : start + _CHUNK]
-            self.store.put(keys, self._encode([distinct[k] for k in keys]))
+        encode_missing(self.store, all_texts, self._encode)
 
     def rank(self, query: str, items: list[dict[str, Any]], texts: list[str], k: int) -> list[int]:
         """Indices of the top-k items, best first (ties in profile order)."""
