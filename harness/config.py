@@ -1,4 +1,7 @@
-"""Structured configs (Hydra ConfigStore): every field has a default and a one-line docstring here only.
+"""Structured configs (Hydra ConfigStore): every field has a default and an attribute docstring here only.
+
+The docstrings are the schema of spec.json's ``config`` (a run directory's resolved config):
+``harness.schema_docs`` reads them, so documentation can be generated from this file.
 
 YAML files in hydra_conf/ select and parameterise these; a misspelt key fails at composition
 with Hydra's own message because the schemas are registered below.
@@ -16,121 +19,180 @@ from hydra.core.config_store import ConfigStore
 class TaskConfig:
     """Which task and which data files."""
 
-    name: str = "LaMP_4"  # registered task name (LaMP_N or a plugin's name)
-    questions: str | None = None  # questions file (JSON, JSON lines, HF dataset dir/hub id); None = bundled sample
-    outputs: str | None = None  # gold outputs file; None = bundled sample (or no golds)
-    limit: int | None = None  # keep only the first N questions (demo sizing)
-    sample: int | None = None  # draw N questions at random (seeded: the same ids in every cell and session)
-    sample_seed: int = 0  # seed of task.sample
-    sample_by_user: bool = False  # task.sample spreads over as many users as possible (time split: user_id)
-    max_prompt_tokens: int | None = None  # token budget for profile items in the prompt; None = no truncation
+    name: str = "LaMP_4"
+    """registered task name (LaMP_N or a plugin's name)"""
+    questions: str | None = None
+    """questions file (JSON, JSON lines, HF dataset dir/hub id); None = bundled sample."""
+    outputs: str | None = None
+    """gold outputs file; None = bundled sample (or no golds)"""
+    limit: int | None = None
+    """keep only the first N questions (demo sizing)"""
+    sample: int | None = None
+    """draw N questions at random (seeded: the same ids in every cell and session)"""
+    sample_seed: int = 0
+    """seed of task.sample."""
+    sample_by_user: bool = False
+    """task.sample spreads over as many users as possible (time split: user_id)"""
+    max_prompt_tokens: int | None = None
+    """token budget for profile items in the prompt; None = no truncation."""
 
 
 @dataclass
 class DataConfig:
     """Where every task finds its real LaMP files (``reaper data fetch`` writes this layout)."""
 
-    root: str | None = None  # data root; None = bundled sample (or task.questions)
-    split: str = "user"  # user | time (LaMP's user-based or time-based split)
-    partition: str = "dev"  # train | dev | test (test has no golds: generate and analyze, no scores)
+    root: str | None = None
+    """data root; None = bundled sample (or task.questions)"""
+    split: str = "user"
+    """user | time (LaMP's user-based or time-based split)"""
+    partition: str = "dev"
+    """train | dev | test (test has no golds: generate and analyze, no scores)"""
 
 
 @dataclass
 class ScoringConfig:
     """Which arithmetic the metrics use: the harness's (default) or the official scorer's exactly."""
 
-    official: bool = False  # LaMP_3 in float32, ROUGE as rouge_score's BootstrapAggregator mid (seeded)
-    rouge_resamples: int = 1000  # official ROUGE: bootstrap resamples (the official scorer's 1,000)
-    rouge_seed: int = 0  # official ROUGE: seed of the bootstrap (the official scorer is unseeded)
+    official: bool = False
+    """LaMP_3 in float32, ROUGE as rouge_score's BootstrapAggregator mid (seeded)"""
+    rouge_resamples: int = 1000
+    """official ROUGE: bootstrap resamples (the official scorer's 1,000)"""
+    rouge_seed: int = 0
+    """official ROUGE: seed of the bootstrap (the official scorer is unseeded)"""
 
 
 @dataclass
 class RetrieverConfig:
     """How profile items are chosen for the prompt."""
 
-    name: str = "bm25"  # none | bm25 | dense | recency | random
-    k: int = 1  # number of items put in the prompt
-    tokenizer: str = (
-        "whitespace"  # bm25: whitespace (official, str.split) | normalised (lower-case, punctuation stripped)
-    )
-    model: str | None = None  # dense: sentence-transformers model id or path; None = embedded all-MiniLM-L6-v2
-    pooling: str = "model"  # dense: "model" (the model's own pooling) | "mean" (Contriever's official mean pooling)
-    similarity: str = "cosine"  # dense: cosine | dot (Contriever's official dot product)
-    seed: int = 0  # random: seed of the shuffle
-    label: str | None = None  # display name in tables, e.g. "contriever"; None = name
+    name: str = "bm25"
+    """registered retriever name: none | bm25 | dense | recency | random (or a plugin's)."""
+    k: int = 1
+    """number of items put in the prompt."""
+    tokenizer: str = "whitespace"
+    """bm25: whitespace (official, str.split) | normalised (lower-case, punctuation stripped)."""
+    model: str | None = None
+    """dense: sentence-transformers model id or path; None = embedded all-MiniLM-L6-v2."""
+    pooling: str = "model"
+    """dense: "model" (the model's own pooling) | "mean" (Contriever's official mean pooling)"""
+    similarity: str = "cosine"
+    """dense: cosine | dot (Contriever's official dot product)"""
+    seed: int = 0
+    """random: seed of the shuffle."""
+    label: str | None = None
+    """display name in tables, e.g. "contriever"; None = name."""
 
 
 @dataclass
 class GenerationConfig:
     """Sampling parameters; part of every generation's store key."""
 
-    max_new_tokens: int = 4096  # large enough for reasoning traces
-    temperature: float = 0.0  # 0 = greedy
-    top_p: float = 1.0  # nucleus sampling
-    top_k: int = -1  # -1 = off
-    min_p: float = 0.0  # 0 = off
-    seed: int = 0  # sampling seed
-    stop: list[str] = field(default_factory=list)  # extra stop strings
+    max_new_tokens: int = 4096
+    """generated tokens per call at most (reasoning and answer together): large enough for traces."""
+    temperature: float = 0.0
+    """sampling temperature; 0 = greedy."""
+    top_p: float = 1.0
+    """nucleus sampling mass; 1.0 = off."""
+    top_k: int = -1
+    """top-k sampling; -1 = off."""
+    min_p: float = 0.0
+    """min-p sampling; 0 = off."""
+    seed: int = 0
+    """sampling seed (passed to the backend with every request)."""
+    stop: list[str] = field(default_factory=list)
+    """extra stop strings (the output ends before them)."""
 
 
 @dataclass
 class ApiConfig:
     """OpenAI-compatible server settings (backend=openai). Keys only ever come from the environment."""
 
-    base_url: str = "http://127.0.0.1:8000/v1"  # server URL
-    api_key_env: str | None = "OPENAI_API_KEY"  # name of the env variable holding the key (never the key)
-    concurrency: int = 8  # requests in flight at once
-    timeout_s: float = 600.0  # per-request timeout
-    max_retries: int = 5  # retries on 429, 5xx and connection errors, with exponential backoff
-    backoff_s: float = 1.0  # first backoff; doubles each retry
+    base_url: str = "http://127.0.0.1:8000/v1"
+    """server URL of the OpenAI-compatible API (part of the model identity)."""
+    api_key_env: str | None = "OPENAI_API_KEY"
+    """name of the env variable holding the key (never the key)"""
+    concurrency: int = 8
+    """requests in flight at once."""
+    timeout_s: float = 600.0
+    """per-request timeout in seconds."""
+    max_retries: int = 5
+    """retries on 429, 5xx and connection errors, with exponential backoff."""
+    backoff_s: float = 1.0
+    """first backoff in seconds; doubles each retry."""
 
 
 @dataclass
 class ModelConfig:
     """One model: identity, backend, reasoning behaviour and sampling."""
 
-    name: str = "smollm2"  # short display name in tables
-    backend: str = "vllm"  # vllm | openai | hf
-    path: str = "embedded:smollm2"  # hub id, local dir, API model name, or embedded:smollm2
-    revision: str | None = None  # hub revision (part of the identity)
-    reasoning: bool = False  # a large reasoning model (LRM); prompted reasoning never counts as one
-    prompted_reasoning: bool = False  # instruct a non-reasoning model to think in <think></think> first
-    prompted_answer_tokens: int = 64  # prompted reasoning: answer tokens after the trace is closed
-    reasoning_parser: str = "none"  # none | think_tags | deepseek_r1 | qwen3 | api_field
-    chat_template_kwargs: dict[str, Any] = field(default_factory=dict)  # e.g. {enable_thinking: true}
-    system_prompt: str | None = None  # optional system message
-    engine: dict[str, Any] = field(default_factory=dict)  # backend engine args passed through (vllm.LLM kwargs)
-    api: ApiConfig = field(default_factory=ApiConfig)  # backend=openai only
-    batch_size: int = 64  # requests per backend call (each batch is stored before the next starts)
-    generation: GenerationConfig = field(default_factory=GenerationConfig)  # sampling
+    name: str = "smollm2"
+    """short display name in tables."""
+    backend: str = "vllm"
+    """registered backend name: vllm | openai | hf | canned (or a plugin's)."""
+    path: str = "embedded:smollm2"
+    """hub id, local dir, API model name, or embedded:smollm2."""
+    revision: str | None = None
+    """hub revision (part of the identity)"""
+    reasoning: bool = False
+    """a large reasoning model (LRM); prompted reasoning never counts as one."""
+    prompted_reasoning: bool = False
+    """instruct a non-reasoning model to think in <think></think> first."""
+    prompted_answer_tokens: int = 64
+    """prompted reasoning: answer tokens after the trace is closed."""
+    reasoning_parser: str = "none"
+    """how the output is split into reasoning and answer: none | think_tags | deepseek_r1 | qwen3 | api_field."""
+    chat_template_kwargs: dict[str, Any] = field(default_factory=dict)
+    """extra keyword arguments of the chat template, e.g. {enable_thinking: true} (Qwen3)."""
+    system_prompt: str | None = None
+    """optional system message put before every prompt."""
+    engine: dict[str, Any] = field(default_factory=dict)
+    """backend engine args passed through (vllm.LLM kwargs)"""
+    api: ApiConfig = field(default_factory=ApiConfig)
+    """server settings; used by backend=openai only."""
+    batch_size: int = 64
+    """requests per backend call (each batch is stored before the next starts)"""
+    generation: GenerationConfig = field(default_factory=GenerationConfig)
+    """sampling parameters of every call."""
 
 
 @dataclass
 class MethodConfig:
     """How a prompt becomes generation calls (direct, cot, hrt, rpi, srm, r2p)."""
 
-    name: str = "direct"  # registered method name
-    params: dict[str, Any] = field(default_factory=dict)  # method-specific settings
+    name: str = "direct"
+    """registered method name: direct | cot | hrt | rpi | srm | r2p | r2p_no_* (or a plugin's)."""
+    params: dict[str, Any] = field(default_factory=dict)
+    """method-specific settings (keyword arguments of the method)."""
 
 
 @dataclass
 class RunConfig:
     """One cell of a grid: task x retriever x model x method."""
 
-    task: TaskConfig = field(default_factory=TaskConfig)  # task and data
-    data: DataConfig = field(default_factory=DataConfig)  # data root shared by every task of a grid
-    scoring: ScoringConfig = field(default_factory=ScoringConfig)  # default or official arithmetic
-    retriever: RetrieverConfig = field(default_factory=RetrieverConfig)  # retrieval
-    model: ModelConfig = field(default_factory=ModelConfig)  # model and backend
-    method: MethodConfig = field(default_factory=MethodConfig)  # prompting method
-    runs_dir: str = "results/runs"  # where run directories are written
-    cache_dir: str | None = (
-        None  # caches (retrieval, embeddings, generations, prepared models); None = $REAPER_CACHE or ~/.cache/reaper
-    )
-    use_cache: bool = True  # false = regenerate (--no-cache)
-    analyze: bool = True  # run the failure-mode analyzers at the end of a run
-    bootstrap: int = 1000  # bootstrap resamples for 95% intervals
-    seed: int = 0  # seed of bootstrap and other harness randomness
+    task: TaskConfig = field(default_factory=TaskConfig)
+    """task and its data files."""
+    data: DataConfig = field(default_factory=DataConfig)
+    """data root shared by every task of a grid."""
+    scoring: ScoringConfig = field(default_factory=ScoringConfig)
+    """default or official arithmetic."""
+    retriever: RetrieverConfig = field(default_factory=RetrieverConfig)
+    """retriever and k."""
+    model: ModelConfig = field(default_factory=ModelConfig)
+    """model and backend."""
+    method: MethodConfig = field(default_factory=MethodConfig)
+    """prompting method."""
+    runs_dir: str = "results/runs"
+    """where run directories are written."""
+    cache_dir: str | None = None
+    """Caches (retrieval, embeddings, generations, prepared models); None = $REAPER_CACHE or ~/.cache/reaper."""
+    use_cache: bool = True
+    """read finished generations and retrievals from the caches; false = regenerate (--no-cache)."""
+    analyze: bool = True
+    """run the failure-mode analyzers at the end of a run."""
+    bootstrap: int = 1000
+    """bootstrap resamples for 95% intervals."""
+    seed: int = 0
+    """seed of the bootstrap intervals (sampling has model.generation.seed)."""
 
 
 def register_configs() -> None:

@@ -34,10 +34,15 @@ class Example(Record):
     """One question of a task: the official {id, input, profile} plus its gold output when known."""
 
     id: str
+    """the question id, as in the task's files (always a string)."""
     input: str
+    """the question text the prompt is built around."""
     profile: list[Item]
+    """the user's profile items (the retrieval pool), in file order."""
     gold: str | None = None
+    """the gold output from the outputs file; None when no golds are known (test partition)."""
     user_id: str | None = None
+    """the user the question belongs to, when the files say (time split); None otherwise."""
 
 
 @dataclass
@@ -45,9 +50,13 @@ class Request(Record):
     """One generation call: chat messages (the usual path) or a raw prompt (continuations)."""
 
     id: str
+    """the question id (methods with several calls per question add a suffix)."""
     messages: list[dict[str, str]] = field(default_factory=list)
+    """chat messages ({role, content}) without the model's system prompt, which the backend adds."""
     raw_prompt: str | None = None
+    """a raw prompt continued as it is (no chat template); None = use ``messages``."""
     continue_final_message: bool = False
+    """continue the last (assistant) message instead of opening a new turn."""
 
 
 @dataclass
@@ -60,19 +69,33 @@ class Generation(Record):
     """
 
     id: str
+    """the request id (the question id for single-call methods)."""
     raw_text: str = ""
+    """the model's output as returned, reasoning included when the backend returns it inline."""
     reasoning: str | None = None
+    """the reasoning trace split off by the model's parser; None = the output has no trace."""
     answer: str | None = None
+    """the answer text after the trace; None = nothing scorable (trace never closed, or an error)."""
     prompt_tokens: int | None = None
+    """tokens of the prompt as sent (None = unknown)."""
     reasoning_tokens: int | None = None
+    """tokens of the reasoning trace (None = unknown; 0 = no trace)."""
     answer_tokens: int | None = None
+    """tokens of the answer text (None = unknown)."""
     finish_reason: str | None = None
+    """why generation stopped, as the backend says: "stop", "length", ..."""
     truncated: bool = False
+    """the trace was cut off before it closed (no answer is taken from it)."""
     latency_s: float = 0.0
+    """wall-clock seconds of the call (batched calls share the batch's time)."""
     backend: str = ""
+    """the backend that generated it (vllm, openai, hf, canned, ...)."""
     model: str = ""
+    """the model identity that keys the store (backend:path[server]@revision)."""
     error: str | None = None
+    """the backend error of a failed request (excluded from metrics, retried on the next run); None = served."""
     extra: dict[str, Any] = field(default_factory=dict)
+    """method-specific details, e.g. ``token_parts`` of multi-call methods, candidates, interventions."""
 
 
 @dataclass
@@ -80,27 +103,49 @@ class Sample(Record):
     """One scored question of a run: everything needed to read, rescore and analyse it."""
 
     id: str
+    """the question id."""
     task: str
+    """the registered task name (LaMP_N or a plugin's)."""
     prompt: str
+    """the task prompt with the retrieved items (byte-identical to the official construction)."""
     retrieved_ids: list[str]
+    """ids of the items put in the prompt, best first."""
     gold: str | None
+    """the gold output; None when no golds are known."""
     raw_output: str | None = None
+    """the model's output as returned (``Generation.raw_text``)."""
     reasoning: str | None = None
+    """the reasoning trace; None = no trace."""
     answer: str | None = None
+    """the answer text after the trace; None = nothing scorable."""
     strict_pred: str | None = None
+    """the official parse of the answer (what the official scorer sees)."""
     lenient_pred: str | None = None
+    """the lenient extraction ("Answer: [1]" -> "[1]"), scored separately as ``metric@lenient``."""
     metrics: dict[str, float] = field(default_factory=dict)
+    """per-sample metric values of the strict parse (empty when unscorable or without gold)."""
     lenient_metrics: dict[str, float] = field(default_factory=dict)
+    """per-sample metric values of the lenient parse."""
     prompt_tokens: int | None = None
+    """tokens of the prompt (None = unknown)."""
     reasoning_tokens: int | None = None
+    """tokens of the reasoning trace (None = unknown)."""
     answer_tokens: int | None = None
+    """tokens of the answer (None = unknown)."""
     finish_reason: str | None = None
+    """why generation stopped, as the backend says."""
     truncated: bool = False
+    """the trace was cut off before it closed."""
     status: SampleStatus = "ok"
+    """ok (scored) | unscorable (no answer: trace never closed) | failed (backend error, retried on rerun)."""
     model: str = ""
+    """the model identity that generated it."""
     method: str = "direct"
+    """the method that produced it."""
     extra: dict[str, Any] = field(default_factory=dict)
+    """the generation's method-specific details (``Generation.extra``)."""
     tags: dict[str, Any] = field(default_factory=dict)
+    """failure-mode analysis per analyzer name: {tags, score, evidence[, na, na_tags]}."""
 
 
 def token_parts(record: Generation | Sample) -> tuple[int, int, int]:
