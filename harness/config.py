@@ -116,7 +116,7 @@ class ApiConfig:
     timeout_s: float = 600.0
     """per-request timeout in seconds."""
     max_retries: int = 5
-    """retries on 429, 5xx and connection errors, with exponential backoff."""
+    """retries on 429, 5xx, connection errors and 2xx replies that are not JSON or hold no choices, with exponential backoff."""
     backoff_s: float = 1.0
     """first backoff in seconds; doubles each retry."""
 

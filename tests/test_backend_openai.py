@@ -209,14 +209,27 @@ def test_exhausted_retries_fail_one_sample_not_the_batch(server: FaultServer) ->
     backend.close()
 
 
+def test_replies_that_are_not_json_or_have_no_choices_are_retried_like_5xx(server: FaultServer) -> None:
+    server.script = {"g": ["garbage"], "n": ["nochoices", "nochoices"], "m": ["garbage", "nochoices", "500"]}
+    backend = _backend(server.base_url, max_retries=3, backoff_s=0.01)
+    out = backend.generate(_chat("g", "n", "m", "ok"), GenerationConfig())
+    assert [g.error for g in out] == [None, None, None, None]
+    assert [g.answer for g in out] == ["echo:g", "echo:n", "echo:m", "echo:ok"]
+    assert [g.extra["attempts"] for g in out] == [2, 3, 4, 1]
+    assert {k: len(v) for k, v in server.hits.items()} == {"g": 2, "n": 3, "m": 4, "ok": 1}
+    backend.close()
+
+
 def test_malformed_responses_become_failed_samples(server: FaultServer) -> None:
-    server.script = {"g": ["garbage"], "n": ["nochoices"], "c": ["badcontent"]}
-    backend = _backend(server.base_url, backoff_s=0.01)
+    server.script = {"g": ["garbage"] * 5, "n": ["nochoices"] * 5, "c": ["badcontent"]}
+    backend = _backend(server.base_url, max_retries=2, backoff_s=0.01)
     out = backend.generate(_chat("g", "n", "c", "ok"), GenerationConfig())
     assert [g.answer for g in out[:3]] == [None, None, None] and out[3].answer == "echo:ok"
     assert all(g.error and g.error.startswith("malformed response") for g in out[:3]), [g.error for g in out]
-    assert "not JSON" in out[0].error and len(out[0].error) < 300
-    assert all(len(server.hits[k]) == 1 for k in "gnc")
+    assert "not JSON" in out[0].error and "after 2 retries" in out[0].error and len(out[0].error) < 300
+    assert "no choices" in out[1].error and "after 2 retries" in out[1].error
+    # not JSON and no choices are retried (1 + 2 attempts); a reply with choices but a bad content is not
+    assert {k: len(server.hits[k]) for k in "gnc"} == {"g": 3, "n": 3, "c": 1}
     backend.close()
 
 

@@ -2,7 +2,8 @@
 
 Plain httpx rather than the openai SDK, because this backend must decide per request what a
 failure is: 429/5xx/connection errors are retried with exponential backoff (Retry-After wins when
-longer), a malformed body becomes a failed sample (``Generation.error``), and servers add
+longer), and so are 2xx replies that are not JSON or hold no choices; a reply still unusable after
+the retries, or malformed otherwise, becomes a failed sample (``Generation.error``), and servers add
 non-standard fields (``reasoning_content``, ``chat_template_kwargs``, ``top_k``) that we read and
 write directly. A failed sample is never an exception; only a server that cannot be reached (or
 rejects every request of a batch as unauthorised / unknown model) raises ``ReaperError``.
@@ -195,15 +196,16 @@ class OpenAIBackend:
             else:
                 status = response.status_code
                 if status < 400:
-                    try:
-                        return response.json(), time.monotonic() - start, attempt + 1
-                    except ValueError:
-                        raise _Failure(f"malformed response (not JSON): {_snippet(response.text)!r}") from None
-                message = f"HTTP {status} from {path}: {_snippet(response.text)}"
-                if status not in RETRY_STATUS:
-                    raise _Failure(message, "config" if status in CONFIG_STATUS else "error")
-                failure = _Failure(message)
-                retry_after = _retry_after(response.headers.get("retry-after"))
+                    data, problem = _reply_body(response)
+                    if problem is None:
+                        return data, time.monotonic() - start, attempt + 1
+                    failure = _Failure(problem)  # a proxy's error page or a half-written reply: retried like 5xx
+                else:
+                    message = f"HTTP {status} from {path}: {_snippet(response.text)}"
+                    if status not in RETRY_STATUS:
+                        raise _Failure(message, "config" if status in CONFIG_STATUS else "error")
+                    failure = _Failure(message)
+                    retry_after = _retry_after(response.headers.get("retry-after"))
             if attempt < retries:
                 await asyncio.sleep(self._backoff(attempt, retry_after))
         raise _Failure(f"{failure} (after {self.api.max_retries} retries)", failure.kind)
@@ -264,6 +266,22 @@ class OpenAIBackend:
     def _redact(self, message: str) -> str:
         key = self._api_key()
         return message.replace(key, "***") if key != DUMMY_KEY else message
+
+
+def _reply_body(response: httpx.Response) -> tuple[Any, str | None]:
+    """The decoded body of a 2xx reply, or why it is not a usable one (not JSON, no choices).
+
+    Both happen transiently (a gateway answering 200 with an HTML error page, an overloaded server
+    returning an empty choice list), so the caller retries them before the sample is marked failed.
+    """
+    try:
+        data = response.json()
+    except ValueError:
+        return None, f"malformed response (not JSON): {_snippet(response.text)!r}"
+    choices = data.get("choices") if isinstance(data, dict) else None
+    if not isinstance(choices, list) or not choices:
+        return None, f"malformed response (no choices): {_snippet(response.text)!r}"
+    return data, None
 
 
 def _int(value: Any) -> int | None:
