@@ -15,6 +15,7 @@ BENCHES = [
     ("a LaMP_3-size run with reasoning traces and analyzers", ["bench_traces.py"]),
     ("vLLM batched vs one at a time", ["bench_vllm_batching.py"]),
     ("grid cost on the embedded model", ["bench_grid.py"]),
+    ("one pooled batch per model vs cell by cell", ["bench_pooling.py"]),
     ("failure-mode analyzers on the labelled set", ["bench_analyzers.py"]),
     ("analyzer throughput, cold and warm embedding cache", ["bench_analyzer_speed.py"]),
     ("the price of each method", ["bench_methods.py"]),

@@ -225,6 +225,9 @@ class Method(Protocol):
     """Turns prompts into generation calls (direct, cot, hrt, rpi, srm, r2p); one Generation per prompt."""
 
     name: str
+    requests_up_front: bool
+    """True when ``run`` makes one generate call whose requests follow from the prompts alone (no
+    reply feeds a later request): a grid then pools those requests with other cells' (harness.run.pooling)."""
 
     def check(self, backend: Backend) -> None: ...  # raise ReaperError at start if unsupported
     def run(

@@ -71,7 +71,7 @@ def _check_local_path(model: ModelConfig) -> None:
         check_local_path(model.path)
 
 
-def _load_key(model: ModelConfig) -> str:
+def load_key(model: ModelConfig) -> str:
     """What makes two configs the same loaded model: backend, path, revision and engine args."""
     fields = {k: v for k, v in asdict(model).items() if k in ("backend", "path", "revision", "engine", "api")}
     return json.dumps(fields, sort_keys=True, default=str)
@@ -79,7 +79,7 @@ def _load_key(model: ModelConfig) -> str:
 
 def get_backend(model: ModelConfig) -> LazyBackend:
     """The backend for ``model``, reusing the held one when the identity and engine match."""
-    key = _load_key(model)
+    key = load_key(model)
     held = _current.get("backend")
     if held and held[0] == key:
         held[1].model = model  # sampling-level settings (parser, prompted reasoning) may differ per cell

@@ -17,6 +17,7 @@ class Direct:
     """The official prompt, unchanged: the baseline every other method is compared with."""
 
     name = "direct"
+    requests_up_front = True
 
     def __init__(self, **params: object) -> None:
         self.params = params

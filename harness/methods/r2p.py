@@ -90,6 +90,8 @@ class ReasoningMethod:
             raise ReaperError(f"method {self.name}: {exc}") from None
         self.continuation: Continuation | None = None
         self.backend: Backend | None = None
+        # cot/hrt only: interventions and candidate consolidation send requests built from replies
+        self.requests_up_front = not (self.settings.intervene or self.settings.self_reference)
 
     def check(self, backend: Backend) -> None:
         """Resolve how traces continue (rpi) before any generation; unsupported backends fail here."""

@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from harness.backends.base import model_identity
 from harness.backends.pool import get_backend
-from harness.config import RunConfig
+from harness.config import GenerationConfig, RunConfig
 from harness.data.layout import resolve_sources
 from harness.data.load import Dataset, Subset, load_dataset
 from harness.errors import ReaperError
@@ -24,40 +24,80 @@ from harness.paths import cache_dir as default_cache_dir
 from harness.progress import note
 from harness.registry import METHODS, get_task
 from harness.run.cached_retrieval import ids_of, retrieve_ranked
-from harness.run.generation_store import GenerationStore, generate_with_store, generation_settings
+from harness.run.generation_store import GenerationStore, OnBatch, generate_with_store, generation_settings
 from harness.run.profile_prompts import WHITESPACE, build_prompts, hf_counter, retrieved_items
 from harness.run.scoring import make_sample, summarize
-from harness.types import Example, Generation, Request, Task
+from harness.types import Backend, Example, GenerateFn, Generation, Method, Request, Task
 
 log = logging.getLogger("reaper")
 
 
-def run_cell(cfg: RunConfig) -> Path:
-    """Run one cell end to end and return its run directory."""
+def _report_batch(batch: list[Generation], done: int, total: int) -> None:
+    failed = sum(g.error is not None for g in batch)
+    note(f"generated {done}/{total}" + (f" ({failed} failed in this batch)" if failed else ""))
+
+
+@dataclass
+class PreparedCell:
+    """A cell up to its first engine call: data, retrieval, prompts, method and the store-backed generator.
+
+    Shared by ``run_cell`` and the grid's pooled pre-generation (harness.run.pooling), so both build
+    exactly the same requests.
+    """
+
+    cfg: RunConfig
+    task: Task
+    dataset: Dataset
+    backend: Backend
+    method: Method
+    ranked: dict[str, list[int]]
+    prompts: list[str]
+    store: GenerationStore
+
+    def generator(self, on_batch: OnBatch | None = _report_batch) -> GenerateFn:
+        """Generation through the store (and the two-phase wrapper of prompted reasoning models)."""
+        cfg = self.cfg
+
+        def generate(requests: list[Request], gen: GenerationConfig) -> list[Generation]:
+            settings = generation_settings(cfg.model, gen)  # the request itself is keyed by the store
+            return generate_with_store(
+                self.backend, requests, gen, self.store, settings, batch_size=cfg.model.batch_size,
+                use_cache=cfg.use_cache, on_batch=on_batch,
+            )  # fmt: skip
+
+        if cfg.model.prompted_reasoning:
+            from harness.backends.prompted_reasoning import two_phase
+
+            return two_phase(generate, cfg.model)
+        return generate
+
+
+def prepare_cell(cfg: RunConfig) -> PreparedCell:
+    """Everything before generation; bad paths, data and methods fail here, before any engine."""
     task = get_task(cfg.task.name)
-    cache = Path(cfg.cache_dir).expanduser() if cfg.cache_dir else default_cache_dir()
-    dataset = load_cell_data(task, cfg)  # bad paths and bad data fail here, before any engine
+    cache = cell_cache(cfg)
+    dataset = load_cell_data(task, cfg)
     backend = get_backend(cfg.model)
     method = METHODS.get(cfg.method.name)(**cfg.method.params)
     method.check(backend)  # an unsupported method fails here, before any work
     ranked = retrieve_ranked(task, dataset.examples, cfg.retriever, cache, dataset.data_hash, dataset.source)
     prompts = make_prompts(task, dataset.examples, ranked, cfg)
     store = open_store(cache / "generations" / f"{_slug(model_identity(cfg.model))}.sqlite")
+    return PreparedCell(cfg, task, dataset, backend, method, ranked, prompts, store)
 
-    def generate(requests: list[Request], gen) -> list[Generation]:
-        settings = generation_settings(cfg.model, gen)  # the request itself is keyed by the store
-        return generate_with_store(
-            backend, requests, gen, store, settings, batch_size=cfg.model.batch_size,
-            use_cache=cfg.use_cache, on_batch=_report_batch,
-        )  # fmt: skip
 
-    if cfg.model.prompted_reasoning:
-        from harness.backends.prompted_reasoning import two_phase
+def cell_cache(cfg: RunConfig) -> Path:
+    """The cache folder of a cell: ``cache_dir`` when set, else REAPER_CACHE."""
+    return Path(cfg.cache_dir).expanduser() if cfg.cache_dir else default_cache_dir()
 
-        generate = two_phase(generate, cfg.model)
-    generations = method.run(task, dataset.examples, prompts, generate, cfg.model.generation)
+
+def run_cell(cfg: RunConfig) -> Path:
+    """Run one cell end to end and return its run directory."""
+    cell = prepare_cell(cfg)
+    task, dataset = cell.task, cell.dataset
+    generations = cell.method.run(task, dataset.examples, cell.prompts, cell.generator(), cfg.model.generation)
     run_dir = run_directory(cfg, task)
-    write_run(run_dir, cfg, dataset, task, prompts, ranked, generations)
+    write_run(run_dir, cfg, dataset, task, cell.prompts, cell.ranked, generations)
     if cfg.analyze:
         from harness.analyzers.run_analysis import analyze_run
 
@@ -88,11 +128,6 @@ def open_store(path: Path) -> GenerationStore:
     if path not in _STORES:
         _STORES[path] = GenerationStore(path)
     return _STORES[path]
-
-
-def _report_batch(batch: list[Generation], done: int, total: int) -> None:
-    failed = sum(g.error is not None for g in batch)
-    note(f"generated {done}/{total}" + (f" ({failed} failed in this batch)" if failed else ""))
 
 
 def make_prompts(task: Task, examples: list[Example], ranked: dict[str, list[int]], cfg: RunConfig) -> list[str]:
