@@ -16,7 +16,7 @@ regenerate everything a second time).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from harness.backends.pool import load_key
@@ -74,8 +74,9 @@ def _pools(configs: list[RunConfig]) -> dict[str, Pool]:
         settings = generation_settings(cfg.model, gen)
         key = json.dumps([load_key(cfg.model), str(cell.store.path), settings], sort_keys=True, default=str)
         pool = pools.setdefault(key, Pool(cell, gen, settings))
-        offset = len(pool.requests)  # ids made unique across cells; the store keys by content
-        pool.requests.extend(replace(r, id=f"{offset + i}:{r.id}") for i, r in enumerate(requests))
+        pool.requests.extend(
+            requests
+        )  # ids may repeat across cells: backends answer in order, the store keys by content
         pool.cells += 1
     return pools
 
