@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from harness.analyzers.candidates import favoured_answers
 from harness.analyzers.common import (
     context_of,
     coverage,
@@ -36,32 +37,6 @@ DEFAULT_LEXICON = (
     "or maybe", "but then again", "scratch that", "let me rethink", "no, wait", "let me re-evaluate",
 )  # fmt: skip
 _LEAD_IN = r"^(?:(?:but|and|oh|no|so|okay|hmm+)[,.!]?\s+)?"
-_PROFILE_CUE = re.compile(
-    r"\b(?:tagged|tags? (?:they|the user)|previous(?:ly)?|past|earlier|prior|history|profile|other (?:movies?|reviews?)|"
-    r"(?:user|they|he|she|reviewer|author) (?:gave|rated|has rated|has given|usually|tends|often|typically)|"
-    r"their (?:reviews?|ratings?|movies?|scores?|tags?|picks?|usual)|similar (?:movies?|reviews?|ones)|examples?)\b",
-    re.IGNORECASE,
-)
-# A sentence commits to a candidate for this item ("I'll go with 4", "so it's comedy", "maybe romance").
-_COMMIT = re.compile(
-    r"\b(?:i think|i'd say|i would say|i'll (?:go|say|pick|choose|output|answer|give|rate|tag|change|switch)|"
-    r"i will (?:go|say|pick|choose|output|answer|give)|go(?:ing)? with|leaning|lean (?:toward|towards)|"
-    r"(?:my|the|final) answer|answer(?: is)?:|tag:|so it's|so it is|so the (?:tag|answer|rating|score|label|reference)|"
-    r"probably|maybe|perhaps|could be|might be|should be|must be|fits\b|actually|i'd give|give it|i'd rate|rate it|pick|settle|switch|change|"
-    r"back to|stick with|reaction|instinct|first thought|initially|fits (?:best|better)|best fit|it's (?:a|an)\b)|"
-    r"^(?:so|then|okay|ok|alright|fine|right)[,.]?\s",
-    re.IGNORECASE,
-)
-_OWN_CHOICE = re.compile(r"\b(?:i|i'll|i'd|i'm|my|me|answer|go with|should be|so it's)\b", re.IGNORECASE)
-# Hypotheticals and option-by-option checks weigh a label without favouring it.
-_HYPOTHETICAL = re.compile(
-    r"^(?:if|unless|even if)\b|\b(?:would need|would require|would have|would mean|would only|if i|if the|if it|"
-    r"if that|if this|without knowing|most people)\b",
-    re.IGNORECASE,
-)
-_OPTION_CHECK = re.compile(r"^[\w\s'\[\]-]{1,30}:\s")
-
-
 # The vocabulary of judging a personalization item: a sentence made mostly of these words (plus the
 # input's, the items' and the labels') is on task whatever else it says.
 JUDGING = frozenset(
@@ -399,26 +374,8 @@ class DivergentThinking:
         return share, f"loop: {' '.join(loops[0][0])!r} x{loops[0][1]}; {share:.0%} of the trace repeats"
 
     def candidates(self, text: str, task: Task) -> list[str]:
-        """The answers the trace favours, in order, consecutive repeats collapsed.
-
-        A sentence favours a label when it proposes it for this item: sentences that echo the
-        label list, ask a question, or describe the profile without deciding are skipped; labels
-        the sentence rejects ("not comedy", "rather than 4") are dropped; a sentence left weighing
-        two labels favours neither.
-        """
-        seq: list[str] = []
-        for sentence in sentences(text):
-            found = labels_in(sentence, task)
-            if not found or len(found) >= self.list_echo_labels or sentence.rstrip().endswith("?"):
-                continue
-            if not _COMMIT.search(sentence) or _HYPOTHETICAL.search(sentence) or _option_check(sentence, found):
-                continue
-            if _PROFILE_CUE.search(sentence) and not _OWN_CHOICE.search(sentence):
-                continue  # describes what the user chose, not what the model chooses
-            kept = [label for label in found if not _rejected(sentence, label)]
-            if len(kept) == 1 and (not seq or seq[-1] != kept[0]):
-                seq.append(kept[0])
-        return seq
+        """The answers the trace favours for this item, in order (``harness.analyzers.candidates``)."""
+        return favoured_answers(text, task, self.list_echo_labels)
 
     def _drift(self, traced: list[Sample], task: Task) -> dict[str, tuple[float, list[str]] | None]:
         """Per trace: the share of its substantive words in off-task sentences (None: too few sentences).
@@ -468,32 +425,7 @@ class DivergentThinking:
         return self._cached
 
 
-def _option_check(sentence: str, found: list[str]) -> bool:
-    """'Dystopia: no, ...': the trace walks through the options one by one, checking each."""
-    head = _OPTION_CHECK.match(sentence)
-    return head is not None and head.group(0).strip(" :").lower() in {label.lower() for label in found}
-
-
 def _grounded(sentence: str, known: set[str]) -> float:
     """Share of a sentence's content words found in the input, items, labels or judging vocabulary."""
     own = content_words(sentence)
     return sum(w in known for w in own) / len(own) if own else 1.0
-
-
-def _rejected(sentence: str, label: str) -> bool:
-    """The sentence names ``label`` only to reject it ("not comedy", "rather than 4", "comedy doesn't fit")."""
-    lowered = sentence.lower()
-    at = lowered.find(label.lower())
-    if at < 0:
-        return False
-    before, after = lowered[max(0, at - 30) : at], lowered[at + len(label) : at + len(label) + 40]
-    return bool(_REJECT_BEFORE.search(before) or _REJECT_AFTER.match(after))
-
-
-_REJECT_BEFORE = re.compile(
-    r"(?:\bnot|n't|\bno|\bfrom|rather than|instead of|\bover|rule out|ruling out|than|\bnor|\bexcept)\s+(?:(?:a|an|the|really|quite|just|as|exactly|be|it|really)\s+){0,3}[\"'“]?$"
-)
-_REJECT_AFTER = re.compile(
-    r"^[\"'”]?\s*(?:(?:\w+\s+){0,2}(?:doesn't|does not|isn't|is not|wouldn't|won't|can't|cannot|don't)\b|"
-    r"(?:is|seems|feels|would be|sounds) (?:wrong|off|unlikely|too|a stretch|less)|(?:is )?(?:ruled out|out\b))"
-)

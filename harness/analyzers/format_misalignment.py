@@ -86,9 +86,11 @@ class FormatMisalignment:
 
     name = NAME
 
-    def __init__(self, long_ratio: float = 2.0, short_ratio: float = 0.3, min_profile_items: int = 2) -> None:
+    def __init__(self, long_ratio: float = 2.0, short_ratio: float = 0.5, min_profile_items: int = 2) -> None:
         self.long_ratio = long_ratio  # longer than this x the user's longest output -> format.length
-        self.short_ratio = short_ratio  # shorter than this x the user's shortest output -> format.length
+        self.short_ratio = (
+            short_ratio  # shorter than this x the user's shortest output (1 / long_ratio) -> format.length
+        )
         self.min_profile_items = min_profile_items  # fewer profile outputs than this: no length norm (n/a)
 
     def tag_names(self, task: Task) -> list[str]:
@@ -118,12 +120,13 @@ class FormatMisalignment:
         leak = _think_leak(answer, task)
         if leak:
             found["format.think_leak"] = leak
-        if generation and content:
-            length = self._length(sample, task, content)
+        if generation:  # an empty answer has no length to compare: it is format.empty, and length is n/a
+            length = self._length(sample, task, content) if content else None
             if length is None:
                 na.append("format.length")
             elif length:
                 found["format.length"] = length
+        if generation and content:
             found.update(_generation_checks(sample, task, content))
         elif not generation:
             found.update(_label_checks(task, answer))
@@ -133,8 +136,9 @@ class FormatMisalignment:
     def _length(self, sample: Sample, task: Task, text: str) -> str | None:
         """ "" when the answer's length is within the user's norm, a note when not, None when no norm.
 
-        The whole answer counts (every word the scorer reads, leaked reasoning included), against
-        the user's own outputs: the whole profile when known, else the retrieved items.
+        The whole answer counts (every word the scorer reads: leaked reasoning, meta text and every
+        candidate line included), against the user's own outputs: the whole profile when known, else
+        the retrieved items.
         """
         lengths = _profile_output_lengths(sample, task)
         if len(lengths) < self.min_profile_items:

@@ -27,35 +27,54 @@ from harness.analyzers.common import (
 )
 from harness.registry import ANALYZERS
 from harness.run.metrics import rouge_pair
-from harness.text import as_label, content_words
+from harness.text import as_label, content_words, labels_in
 from harness.types import Item, Sample, Task
 
 NAME = "retrieval_misuse"
 TAGS = ["retrieval.ignored", "retrieval.contradicted", "retrieval.contradicted_gold_agrees", "retrieval.copied"]
-_PERSON = r"(?:the (?:user|person|author|reviewer|customer|journalist|writer|cook|researcher|poster)(?:'s|s')?|this (?:user|person|author|reviewer)(?:'s)?|their|they|his|her|he|she)"
-_HISTORY_ADJ = r"(?:earlier|previous|prior|past|other|older|former|own|usual|typical|recent|historical|existing|given|provided|retrieved|listed)"
-_HISTORY_NOUN = (
-    r"(?:ratings?|scores?|reviews?|posts?|picks?|choices?|tags?|labels?|headlines?|titles?|tweets?|papers?|articles?|"
-    r"works?|publications?|writing|movies?|films?|products?|purchases?|examples?|items?|entries|records?|data|"
-    r"behaviou?r|preferences?|habits?|style|subjects?|emails?|abstracts?|recipes?|history)"
+# References to the user's history are recognised by their grammar, not by a list of sentences: a person
+# (the user, this author, they...) or a possessive, with a word marking the past or the habitual, and a noun
+# for the user's records or ways. The input is also the user's (their review, the author's title), so a
+# possessive with one singular record noun is not a reference to the history; plural or qualified ones are.
+_WHO = r"(?:user|person|author|reviewer|customer|journalist|writer|cook|researcher|poster|critic|viewer|buyer|owner)"
+_PERSON = rf"(?:(?:the|this|that|our) {_WHO}|they|he|she)"
+_POSSESSIVE = rf"(?:(?:the|this|that|our) {_WHO}(?:'s|’s|s')|their|his|her)"
+_PAST = r"(?:earlier|previous|prior|past|other|older|former|usual|typical|recent|historical|existing|given|provided|retrieved|listed|own)"
+_RECORD = (
+    r"ratings?|scores?|reviews?|posts?|picks?|choices?|tags?|labels?|headlines?|titles?|tweets?|papers?|articles?|"
+    r"works?|publications?|writing|movies?|films?|products?|purchases?|examples?|items?|entries|entry|records?|"
+    r"subjects?|emails?|abstracts?|recipes?|ones|grades?|stars|marks"
 )
-_POSSESSIVE = (
-    r"(?:the (?:user|person|author|reviewer|customer|journalist|writer|cook|researcher|poster)(?:'s|s')|their|his|her)"
+_RECORDS = (
+    r"ratings|scores|reviews|posts|picks|choices|tags|labels|headlines|titles|tweets|papers|articles|works|"
+    r"publications|movies|films|products|purchases|examples|items|entries|records|subjects|emails|abstracts|"
+    r"recipes|ones|grades|stars|marks|answers|outputs|texts|citations|references|[1-5]s"
+)
+_WAYS = (
+    r"history|profile|track record|pattern|patterns|habit|habits|tendenc(?:y|ies)|taste|tastes|preferences?|"
+    r"style|voice|usual|norm|norms|scale|vocabulary|range|logic|rule|standards?|yardstick|behaviou?r|data|sample"
+)
+_HABITUAL = r"(?:usually|often|always|typically|generally|mostly|normally|consistently|never|rarely|seldom|frequently|tends? to|tended to|likes? to)"
+_GIVING = (
+    r"tagged|rated|gave|given|scored|graded|reviewed|wrote|written|posted|tweeted|picked|chose|chosen|liked|"
+    r"disliked|loved|hated|labell?ed|cited|titled|published|marked|assigned|preferred|favou?red|reserved|awarded|docked"
+)
+# "the user kept a 4", "they went with comedy": a person, a verb in the past, and one of the task's labels.
+_PERSON_PAST = re.compile(
+    rf"\b{_PERSON}\s+(?:has |had |also |still |only |just )*(?:\w+ed|gave|kept|put|got|chose|went with|stuck with|"
+    r"took|made|left|wrote|gone with)\b[^.;!?]*",
+    re.IGNORECASE,
 )
 _REFERENCE_CUE = re.compile(
-    rf"\b(?:{_PERSON}\s+(?:\w+\s+)?{_HISTORY_ADJ}\s+(?:\w+\s+)?{_HISTORY_NOUN}|"
-    rf"{_POSSESSIVE}\s+(?:\w+\s+)?{_HISTORY_NOUN}|"
-    rf"{_PERSON}\s+(?:usually |often |always |typically |also |mostly |generally )?"
-    r"(?:writes|uses|likes|prefers|rates|tags|gives|scores|favou?rs|loves|enjoys|posts|tweets|cites|reviews)\b|"
-    rf"{_HISTORY_ADJ}\s+(?:\w+\s+)?{_HISTORY_NOUN}|"
-    rf"{_PERSON}\s+(?:has |have |had )?(?:previously |already |usually |often |typically |always |never |also )?"
-    r"(?:tagged|rated|gave|given|scored|reviewed|wrote|written|posted|tweeted|picked|chose|chosen|liked|labell?ed|"
-    r"cited|titled|published|bought|called|marked|described)\b|"
-    rf"{_PERSON}\s+(?:history|profile|track record|pattern|tendency|habits?|usual|style)|"
-    r"(?:profile|history|track record)\b|in the (?:examples?|items?|list|profile|data)|"
-    r"(?:tends?|tended) to\b|(?:usually|typically|consistently) (?:gives?|rates?|tags?|writes?|uses?|scores?)|"
-    r"(?:the|these|those) (?:examples?|items?) (?:above|given|provided|show)|"
-    r"similar (?:movies?|reviews?|ones|items?|products?|posts?|tweets?|headlines?|papers?))",
+    rf"\b(?:{_POSSESSIVE}\s+(?:[\w-]+\s+){{0,2}}?(?:{_RECORDS}|{_WAYS})\b|"
+    rf"{_POSSESSIVE}\s+{_PAST}\s+(?:[\w-]+\s+)?(?:{_RECORD})\b|"
+    rf"{_PAST}\s+(?:[\w-]+\s+)?(?:{_RECORD})\b|"
+    rf"{_PERSON}\s+(?:has |have |had |also |already |previously |once |still |just )*(?:{_GIVING})\b|"
+    rf"{_PERSON}\s+(?:\w+\s+)?{_HABITUAL}\b|"
+    rf"{_PERSON}\s+(?:writes|uses|likes|prefers|rates|tags|gives|scores|grades|favou?rs|loves|enjoys|posts|tweets|cites|reviews|reserves|keeps|calls|marks|picks|chooses|sticks)\b|"
+    rf"\b(?:profile|history|track record)\b|\bin the (?:examples?|items?|profile|data|retrieved)\b|"
+    r"(?:the|these|those) (?:examples?|items?|ones) (?:above|given|provided|listed|retrieved|shown|show)|"
+    r"similar (?:movies?|reviews?|ones|items?|products?|posts?|tweets?|headlines?|papers?|films?|titles?))",
     re.IGNORECASE,
 )
 
@@ -82,7 +101,8 @@ class RetrievalMisuse:
         return TAGS
 
     def population(self, tag: str) -> str:
-        return "ok"
+        """Ignoring is read in the trace, so it counts over every generated trace (a truncated one too)."""
+        return "generated" if tag == "retrieval.ignored" else "ok"
 
     def analyze(self, samples: list[Sample], task: Task) -> dict[str, dict[str, Any]]:
         return {s.id: self.check(s, task) for s in samples}
@@ -93,8 +113,15 @@ class RetrievalMisuse:
             return not_applicable("retrieved items unknown")
         if not items:
             return not_applicable("no retrieved items (retriever none or k=0)")
-        if sample.status != "ok":
-            return not_applicable(f"status {sample.status}: no answer to judge")
+        if sample.status == "failed":
+            return not_applicable("status failed: nothing was generated")
+        if sample.status != "ok":  # a trace without an answer: only whether it read the profile can be judged
+            ignored = self._ignored(sample, task, items)
+            if ignored is None:
+                return not_applicable(f"status {sample.status}: no answer and no trace to judge")
+            tagged = ignored[0] >= 1.0
+            return result(["retrieval.ignored"] if tagged else [], ignored[0], [ignored[1]] if tagged else [],
+                          [t for t in TAGS if t != "retrieval.ignored"])  # fmt: skip
         tags: list[str] = []
         evidence: list[Any] = []
         scores: list[float] = []
@@ -130,10 +157,14 @@ class RetrievalMisuse:
         trace = trace_of(sample)
         if not trace:
             return None  # an answer alone cannot show whether the profile was read
-        cue = _REFERENCE_CUE.search(trace)
+        written = f"{trace}\n{sample.answer or ''}"  # reasoning left in the answer is reasoning too
+        cue = _REFERENCE_CUE.search(written) or next(
+            (m for m in _PERSON_PAST.finditer(written) if labels_in(m.group(0), task)), None
+        )
         if cue:
-            return 0.0, f"refers to the history: {cue.group(0)!r}"
-        shared = sorted(set(content_words(trace)) & self.specific_words(sample, task, items))
+            return 0.0, f"refers to the history: {cue.group(0)[:80]!r}"
+        specific = self.specific_words(sample, task, items)
+        shared = sorted({w for w in content_words(written) if _stem(w) in specific})
         if len(shared) >= self.min_shared_words:
             return max(0.0, 1.0 - len(shared) / (2 * self.min_shared_words)), ""
         return 1.0, f"ignored: the trace uses {len(shared)} word(s) specific to the items {shared} and names no history"
@@ -145,8 +176,9 @@ class RetrievalMisuse:
         ctx = context_of(sample)
         banned = set(content_words(ctx.input)) | {w for label in task.labels or () for w in content_words(label)}
         banned |= set(content_words(_template_text(task, items)))
-        found = {w for item in items for w in content_words(item_text(item))} - banned
-        return {w for w in found if zipf_frequency(w, "en") < self.common_zipf}
+        found = {w for item in items for w in content_words(item_text(item))}
+        found = {w for w in found if zipf_frequency(w, "en") < self.common_zipf}
+        return {_stem(w) for w in found} - {_stem(w) for w in banned}
 
     def _contradicted(self, sample: Sample, task: Task, items: list[Item]) -> tuple[list[str], str] | None:
         """(tags, note) where a clear majority exists ([] when the answer agrees); None when it cannot apply."""
@@ -183,6 +215,14 @@ class RetrievalMisuse:
             return None
         score, item = max(((rouge_pair(answer, item_field(i, field))[1], i) for i in outputs), key=lambda x: x[0])
         return score, f"copied: ROUGE-L {score:.2f} with item {item.get('id')}: {item_field(item, field)[:160]!r}"
+
+
+def _stem(word: str) -> str:
+    """A crude common form ("graphs", "graph's" -> "graph"): a plural of an input word is the input's topic too."""
+    word = word.removesuffix("'s").removesuffix("’s")
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def _template_text(task: Task, items: list[Item]) -> str:
