@@ -138,7 +138,7 @@ def report(rows: list[dict[str, Any]]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--task", default="lamp2", help="task config name (hydra_conf/task)")
+    parser.add_argument("--task", default="lamp2", help="task choice (any registered task name or LaMP spelling)")
     parser.add_argument("--limit", type=int, default=4, help="questions (the same for every method)")
     parser.add_argument("--model", default="smollm2", help="model config name (hydra_conf/model)")
     parser.add_argument("--methods", default="direct,cot,hrt,rpi,srm,r2p")

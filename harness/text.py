@@ -108,10 +108,9 @@ def label_mentions(text: str | None, labels: tuple[str, ...] | None) -> list[str
 
 
 def labels_in(text: str | None, task: Task) -> list[str]:
-    """The distinct labels ``text`` names in ``task``'s own reading (its ``labels_in`` when it has one).
+    """The distinct labels ``text`` names in ``task``'s own reading (``Task.labels_in``).
 
     One reading serves the lenient parse (exactly one label is recoverable, two or more are
     ambiguous), the format checks (several candidates) and the divergent check (candidate answers).
     """
-    reader = getattr(task, "labels_in", None)
-    return list(reader(text or "")) if callable(reader) else label_mentions(text, task.labels)
+    return list(task.labels_in(text or ""))

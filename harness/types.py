@@ -1,16 +1,20 @@
 """The whole contract of the harness: records that travel through a run and the protocols of its plugins.
 
-Records are plain dataclasses that serialise to JSON lines (``to_dict``/``from_dict``). Protocols
-declare every method the pipeline calls, so a plugin author reads this one file to know what to write.
+Records are plain dataclasses that serialise to JSON lines (``to_dict``/``from_dict``); their
+attribute docstrings are the run directory's schema (``harness.schema_docs``). Protocols declare
+every attribute and method the harness reads or calls on a plugin, so a plugin author reads this one
+file to know what to write; the registry checks each plugin against its protocol when it loads it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from harness.config import GenerationConfig
+    from harness.config import GenerationConfig, ModelConfig
 
 TaskKind = Literal["classification", "rating", "generation"]
 SampleStatus = Literal["ok", "unscorable", "failed"]
@@ -170,48 +174,125 @@ def parts_record(reasoning: int, answer: int, inserted: int) -> dict[str, int]:
 class Task(Protocol):
     """A personalization task: its data contract, retrieval texts, prompt, parsing and metrics.
 
-    Optional attributes, read with ``getattr(task, name, None)`` so older plugins keep working:
-    ``output_field`` and ``label_field`` name the profile-item fields that hold the user's own output
-    (generation) and own label or score (classification, rating). Analyses that compare an answer
-    with the profile use only these; a task that declares neither gets "not applicable" there.
-    ``labels_in(text) -> list[str]``: the distinct labels a text names in the task's own reading
-    (first mention first); without it, ``harness.text.label_mentions`` over ``labels`` is used. The
-    lenient parse, the format checks and the divergent candidates all read labels through it.
+    Every member below is required: the registry checks a plugin against this list when it loads
+    it (``harness.registry.check_protocol``), so a missing member is one error at start, never an
+    AttributeError mid-run. A member that does not apply is declared as None (``output_field``,
+    ``label_field``, ``sample_dir``).
     """
 
-    name: str  # e.g. "LaMP_4"
+    name: str
+    """the registered name, e.g. "LaMP_4" (run directories and spec.json use it)."""
     kind: TaskKind
-    labels: tuple[str, ...] | None  # fixed label set (classification/rating), else None
-    metrics: tuple[str, ...]  # metric names from harness.run.metrics, official keys first
-    item_fields: tuple[str, ...]  # required string fields of a profile item besides "id"
+    """classification | rating | generation: which analyses and table columns apply."""
+    labels: tuple[str, ...] | None
+    """fixed label set (classification/rating), else None."""
+    metrics: tuple[str, ...]
+    """metric names from harness.run.metrics, official keys first."""
+    item_fields: tuple[str, ...]
+    """required string fields of a profile item besides "id"."""
+    budget_field: str
+    """the item field ``task.max_prompt_tokens`` shortens (the official code's choice for LaMP)."""
+    output_field: str | None
+    """the item field holding the user's own output (generation tasks); None = none, analyses say n/a."""
+    label_field: str | None
+    """the item field holding the user's own label or score (classification, rating); None = none."""
+    sample_dir: Path | None
+    """folder with the task's bundled questions.json/outputs.json; None = the harness's tasks/data/<name>/."""
 
-    def query(self, example: Example) -> str: ...
-    def item_text(self, item: Item) -> str: ...
-    def render_item(self, item: Item) -> str: ...
-    def prompt(self, example: Example, items: list[Item]) -> str: ...
-    def parse_strict(self, text: str) -> str: ...
-    def parse_lenient(self, text: str) -> str: ...
-    def check_gold(self, gold: str) -> str | None: ...  # None if valid, else why not
+    def query(self, example: Example) -> str:
+        """The retrieval query of a question."""
+        ...
+
+    def item_text(self, item: Item) -> str:
+        """The text of a profile item that retrievers rank."""
+        ...
+
+    def render_item(self, item: Item) -> str:
+        """One profile item as the prompt writes it."""
+        ...
+
+    def prompt(self, example: Example, items: list[Item]) -> str:
+        """The prompt for a question and its retrieved items (best first)."""
+        ...
+
+    def parse_strict(self, text: str) -> str:
+        """The answer as the official scorer reads it."""
+        ...
+
+    def parse_lenient(self, text: str) -> str:
+        """A forgiving extraction, recorded and scored beside the strict parse."""
+        ...
+
+    def labels_in(self, text: str) -> list[str]:
+        """The distinct labels a text names, first mention first ([] for free-text tasks).
+
+        The lenient parse, the format checks and the divergent candidates all read labels through it
+        (``harness.text.label_mentions`` over ``labels`` is the usual implementation).
+        """
+        ...
+
+    def check_gold(self, gold: str) -> str | None:
+        """None if ``gold`` is a valid answer of the task, else why not."""
+        ...
 
 
 @runtime_checkable
 class Retriever(Protocol):
-    """Ranks one user's profile items for a query; built from a frozen spec."""
+    """Ranks one user's profile items for a query; built from a frozen spec and the cache folder."""
 
     name: str
+    """the registered name."""
 
-    def rank(self, query: str, items: list[Item], texts: list[str], k: int) -> list[int]: ...
+    def prepare(self, texts: list[str]) -> None:
+        """Called once per task with every query and item text before ``rank`` (batching); may do nothing."""
+        ...
+
+    def rank(self, query: str, items: list[Item], texts: list[str], k: int) -> list[int]:
+        """Positions of the best ``k`` items (best first); ``texts[i]`` is ``task.item_text(items[i])``."""
+        ...
 
 
 @runtime_checkable
 class Backend(Protocol):
-    """Generates for a batch of requests, same order out. One instance holds one loaded model."""
+    """Generates for a batch of requests, same order out. One instance holds one loaded model.
+
+    Capabilities are declared attributes. A value set on the class is read without starting the
+    engine (the model pool loads lazily); a value that depends on the model config is declared by
+    annotation on the class and set in ``__init__`` (then the pool builds the backend to read it).
+    """
 
     name: str
-    model_id: str  # identity used in store keys: name + path/revision + backend
+    """the registered name (vllm, openai, hf, canned, ...)."""
+    model_id: str
+    """identity used in store keys: backend + path[server] + revision."""
 
-    def generate(self, requests: list[Request], gen: GenerationConfig) -> list[Generation]: ...
-    def close(self) -> None: ...
+    @property
+    def model(self) -> ModelConfig:
+        """The model config the backend was built from (the pool updates it per cell)."""
+        ...
+
+    @property
+    def tokenizer(self) -> Any | None:
+        """The model's tokenizer (chat template, token counts); None when there is none (hosted APIs)."""
+        ...
+
+    @property
+    def supports_raw_prompt(self) -> bool:
+        """Accepts ``Request.raw_prompt`` (raw-prompt continuations of rpi/r2p)."""
+        ...
+
+    @property
+    def supports_continue_final_message(self) -> bool:
+        """Accepts ``Request.continue_final_message`` (chat continuations of a partial assistant message)."""
+        ...
+
+    def generate(self, requests: list[Request], gen: GenerationConfig) -> list[Generation]:
+        """One Generation per request, same order; a failed request is a Generation with ``error``."""
+        ...
+
+    def close(self) -> None:
+        """Release the model (engine processes, GPU memory, connections)."""
+        ...
 
 
 class GenerateFn(Protocol):
@@ -222,23 +303,66 @@ class GenerateFn(Protocol):
 
 @runtime_checkable
 class Method(Protocol):
-    """Turns prompts into generation calls (direct, cot, hrt, rpi, srm, r2p); one Generation per prompt."""
+    """Turns prompts into generation calls (direct, cot, hrt, rpi, srm, r2p); one Generation per prompt.
+
+    Built with ``method.params`` as keyword arguments.
+    """
 
     name: str
+    """the registered name (tables group by it)."""
     requests_up_front: bool
     """True when ``run`` makes one generate call whose requests follow from the prompts alone (no
     reply feeds a later request): a grid then pools those requests with other cells' (harness.run.pooling)."""
 
-    def check(self, backend: Backend) -> None: ...  # raise ReaperError at start if unsupported
+    def check(self, backend: Backend) -> None:
+        """Raise ReaperError at start if the backend cannot run this method (before any generation)."""
+        ...
+
     def run(
         self, task: Task, examples: list[Example], prompts: list[str], generate: GenerateFn, gen: GenerationConfig
-    ) -> list[Generation]: ...
+    ) -> list[Generation]:
+        """One Generation per prompt, same order."""
+        ...
+
+
+AnalyzerPopulation = Literal["ok", "generated"]
 
 
 @runtime_checkable
 class Analyzer(Protocol):
-    """Reads saved samples and returns per-sample tags, a score and evidence, keyed by sample id."""
+    """Reads saved samples and returns per-sample tags, a score and evidence, keyed by sample id.
+
+    Built with its settings (``hydra_conf/analyzer/<name>.yaml``) as keyword arguments.
+    """
 
     name: str
+    """the registered name (the key of ``sample.tags`` and of summary.json's scores)."""
 
-    def analyze(self, samples: list[Sample], task: Task) -> dict[str, dict[str, Any]]: ...
+    def tag_names(self, task: Task) -> list[str]:
+        """Every tag this analyzer can give on ``task`` (summary.json reports a rate for each)."""
+        ...
+
+    def population(self, tag: str) -> AnalyzerPopulation:
+        """Which samples a tag's rate counts over: "ok" (answered) or "generated" (ok + unscorable)."""
+        ...
+
+    def analyze(self, samples: list[Sample], task: Task) -> dict[str, dict[str, Any]]:
+        """Per sample id: ``harness.analyzers.common.result(...)`` or ``not_applicable(...)``."""
+        ...
+
+
+PROTOCOLS: dict[str, type] = {
+    "task": Task,
+    "retriever": Retriever,
+    "backend": Backend,
+    "method": Method,
+    "analyzer": Analyzer,
+}
+"""Registry kind -> the protocol its plugins implement."""
+
+
+def protocol_members(protocol: type) -> tuple[str, ...]:
+    """The members a plugin of ``protocol`` must have: its annotated attributes and its methods."""
+    names = list(protocol.__annotations__)
+    names += [n for n, v in vars(protocol).items() if isinstance(v, property | Callable) and not n.startswith("_")]
+    return tuple(dict.fromkeys(names))

@@ -99,6 +99,9 @@ class BM25Retriever:
             raise ReaperError(f"unknown bm25 tokenizer {spec.tokenizer!r}; known: {', '.join(TOKENIZERS)}")
         self.tokenize = TOKENIZERS[spec.tokenizer]
 
+    def prepare(self, texts: list[str]) -> None:
+        """Nothing to precompute: ranking reads only the user's own items."""
+
     def rank(self, query: str, items: list[dict[str, Any]], texts: list[str], k: int) -> list[int]:
         """Indices of the top-k items, best first."""
         if not texts or k <= 0:

@@ -20,6 +20,9 @@ class NoRetriever:
     def __init__(self, spec: RetrieverConfig, cache_dir: Path | None = None) -> None:
         pass
 
+    def prepare(self, texts: list[str]) -> None:
+        """Nothing to precompute: ranking reads only the user's own items."""
+
     def rank(self, query: str, items: list[dict[str, Any]], texts: list[str], k: int) -> list[int]:
         """Always empty."""
         return []

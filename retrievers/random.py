@@ -27,6 +27,9 @@ class RandomRetriever:
     def __init__(self, spec: RetrieverConfig, cache_dir: Path | None = None) -> None:
         self.seed = int(spec.seed)
 
+    def prepare(self, texts: list[str]) -> None:
+        """Nothing to precompute: ranking reads only the user's own items."""
+
     def rank(self, query: str, items: list[dict[str, Any]], texts: list[str], k: int) -> list[int]:
         """Indices of k shuffled items."""
         material = json.dumps([self.seed, query, [str(item.get("id")) for item in items]])

@@ -7,6 +7,7 @@ rendered by the task's template, joined with ``", and "`` and placed around the 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from harness.text import LABEL_PREFIX, PREAMBLE, after_answer_marker, label_mentions
@@ -27,6 +28,7 @@ class LampTask:
     budget_field: ClassVar[str]  # the item field the token budget shortens (as the official code)
     output_field: ClassVar[str | None] = None  # the item field holding the user's own output (generation)
     label_field: ClassVar[str | None] = None  # the item field holding the user's own label or score
+    sample_dir: ClassVar[Path | None] = None  # the bundled sample is tasks/data/<name>/
 
     def query(self, example: Example) -> str:
         """The text after the task's marker; the whole input when the marker is missing.

@@ -60,6 +60,7 @@ class ScriptedBackend:
     """Replies by ``policy(prompt text, gen) -> words``, cut at max_new_tokens words ("length")."""
 
     name = "scripted"
+    supports_continue_final_message = False
 
     def __init__(self, policy=junk_policy, supports_raw_prompt: bool = True, tokenizer=None) -> None:
         self.policy = policy

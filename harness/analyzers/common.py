@@ -73,12 +73,12 @@ def item_text(item: Item) -> str:
 
 def output_field(task: Task) -> str | None:
     """The profile-item field with the user's own output, as the task declares it (None: no such field)."""
-    return getattr(task, "output_field", None)
+    return task.output_field
 
 
 def label_field(task: Task) -> str | None:
     """The profile-item field with the user's own label, as the task declares it (None: no such field)."""
-    return getattr(task, "label_field", None)
+    return task.label_field
 
 
 def trace_of(sample: Sample) -> str:

@@ -53,13 +53,13 @@ class Target:
 
 def toward_rule(task: Task) -> tuple[str, str | None]:
     """(how "toward" is measured for this task, the declared item field) or (why not, None)."""
-    kind = getattr(task, "kind", None)
-    field = getattr(task, "output_field" if kind == "generation" else "label_field", None)
+    kind = task.kind
+    field = task.output_field if kind == "generation" else task.label_field
     wanted = "output_field" if kind == "generation" else "label_field"
     if kind not in ("classification", "rating", "generation"):
         return f"n/a: task kind {kind!r} has no notion of toward", None
     if not field:
-        return f"n/a: task {getattr(task, 'name', '?')} declares no {wanted}", None
+        return f"n/a: task {task.name} declares no {wanted}", None
     rules = {
         "classification": f"the answer becomes the majority {field!r} of the retrieved items",
         "rating": f"the answer gets closer to the mean {field!r} of the retrieved items",

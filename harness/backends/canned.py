@@ -62,6 +62,10 @@ class CannedBackend:
 
     name = "canned"
     supports_raw_prompt = True
+    supports_continue_final_message = True
+    tokenizer = None  # no tokenizer: token counts are word counts
+    model: ModelConfig
+    model_id: str
 
     def __init__(self, model: ModelConfig) -> None:
         self.model = model

@@ -33,6 +33,11 @@ class HfBackend:
     """
 
     name = "hf"
+    supports_raw_prompt = True
+    supports_continue_final_message = True
+    tokenizer: Any
+    model: ModelConfig
+    model_id: str
 
     def __init__(self, model: ModelConfig) -> None:
         import torch

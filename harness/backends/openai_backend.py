@@ -60,6 +60,11 @@ class OpenAIBackend:
     """Chat (and legacy completions) requests with bounded concurrency, timeouts and retries."""
 
     name = "openai"
+    supports_raw_prompt: bool  # model.engine.completions: false for servers without /completions
+    supports_continue_final_message = False  # a vLLM server extension; hosted APIs refuse it
+    tokenizer = None  # the server tokenises; usage counts come back with each reply
+    model: ModelConfig
+    model_id: str
 
     def __init__(self, model: ModelConfig) -> None:
         self.model = model

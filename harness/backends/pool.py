@@ -45,7 +45,7 @@ class LazyBackend:
             note(f"loading {self.model_id}")
             self._real = self._factory(self.model)
             LOAD_COUNT["loads"] += 1
-        self._real.model = self.model  # type: ignore[attr-defined,union-attr]
+        self._real.model = self.model  # type: ignore[attr-defined,union-attr,misc]
         return self._real
 
     def generate(self, requests: list[Request], gen: GenerationConfig) -> list[Generation]:
@@ -56,11 +56,25 @@ class LazyBackend:
             self._real.close()
             self._real = None
 
-    def __getattr__(self, attr: str) -> Any:
-        if attr.startswith("_"):
-            raise AttributeError(attr)
-        declared = getattr(self._factory, attr, None)  # class-level capabilities need no load
-        return declared if declared is not None and not callable(declared) else getattr(self.real(), attr)
+    @property
+    def tokenizer(self) -> Any | None:
+        return self._declared("tokenizer")
+
+    @property
+    def supports_raw_prompt(self) -> bool:
+        return bool(self._declared("supports_raw_prompt"))
+
+    @property
+    def supports_continue_final_message(self) -> bool:
+        return bool(self._declared("supports_continue_final_message"))
+
+    def _declared(self, member: str) -> Any:
+        """A capability of the Backend protocol: the class's value needs no load; one set per config does."""
+        if self._real is None:
+            for klass in self._factory.__mro__ if isinstance(self._factory, type) else ():
+                if member in vars(klass):
+                    return vars(klass)[member]
+        return getattr(self.real(), member)  # declared (the registry checked it), set when the backend is built
 
 
 def _check_local_path(model: ModelConfig) -> None:

@@ -104,6 +104,11 @@ class VllmBackend:
     """In-process vLLM engine, built once; ``close()`` shuts its engine process down."""
 
     name = "vllm"
+    supports_raw_prompt = True
+    supports_continue_final_message = True
+    tokenizer: Any
+    model: ModelConfig
+    model_id: str
 
     def __init__(self, model: ModelConfig) -> None:
         from vllm import LLM

@@ -12,11 +12,16 @@ import sys
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
+from harness.cli.presets import refuse_schema_choices, register_task_nodes
 from harness.config import RunConfig, register_configs
 from harness.errors import ReaperError, one_line
 
 log = logging.getLogger("reaper")
 register_configs()
+try:  # here too, not only in hydra_entry: joblib and submitit workers compose configs in their own process
+    register_task_nodes()
+except ReaperError:
+    pass  # hydra_entry reports it in one line before anything runs
 CELLS = {"done": 0}
 
 
@@ -43,6 +48,12 @@ def hydra_entry(overrides: list[str]) -> int:
     os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")  # vLLM logs to stdout; keep the output readable
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     overrides = ["use_cache=false" if a == "--no-cache" else a for a in overrides]
+    try:
+        refuse_schema_choices(overrides)
+        register_task_nodes()  # task=NAME for every registered task; a broken plugin is one line here
+    except ReaperError as err:
+        print(f"reaper: error: {one_line(err)}", file=sys.stderr)
+        return 2
     flags = [a for a in overrides if a in ("-m", "--multirun")]  # Hydra wants them before the overrides
     sys.argv = ["reaper run", *flags, *[a for a in overrides if a not in flags]]
     try:

@@ -47,7 +47,7 @@ class Subset:
 
 def bundled_files(task: Task) -> tuple[Path, Path]:
     """The bundled sample for a task: tasks/data/<name>/ or the plugin's own ``sample_dir``."""
-    folder = Path(getattr(task, "sample_dir", None) or SAMPLE_DIR / task.name)
+    folder = Path(task.sample_dir or SAMPLE_DIR / task.name)
     questions, outputs = folder / "questions.json", folder / "outputs.json"
     if not questions.exists():
         raise ReaperError(f"task {task.name} has no bundled sample; pass its questions file (task.questions=PATH)")

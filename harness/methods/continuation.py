@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from harness.backends.base import chat_messages
+from harness.backends.pool import LazyBackend
 from harness.config import ModelConfig
 from harness.errors import ReaperError
 from harness.types import Backend, Request
@@ -62,34 +63,31 @@ def model_tokenizer(backend: Backend, path: str | None = None, required: bool = 
     """
     if path is not None:
         return _load_tokenizer(path, None)
-    model: ModelConfig | None = getattr(backend, "model", None)
-    if model is not None and model.backend in IN_PROCESS and not getattr(backend, "loaded", True):
+    model = backend.model
+    if model.backend in IN_PROCESS and isinstance(backend, LazyBackend) and not backend.loaded:
         return _load_tokenizer(model.path, model.revision)
-    tok = getattr(backend, "tokenizer", None)
+    tok = backend.tokenizer
     if tok is None and required:
-        return _load_tokenizer(model.path if model else backend.model_id, model.revision if model else None)
+        return _load_tokenizer(model.path, model.revision)
     return tok
 
 
 def supports_raw_prompt(backend: Backend) -> bool:
     """Whether raw prompts are accepted (asked without starting an in-process engine)."""
-    model: ModelConfig | None = getattr(backend, "model", None)
-    if model is not None and model.backend in IN_PROCESS:
-        return True
-    return bool(getattr(backend, "supports_raw_prompt", True))
+    return backend.supports_raw_prompt  # the pool answers from the class, without starting an engine
 
 
 def resolve_continuation(backend: Backend, requested: str = "auto", tokenizer: str | None = None) -> Continuation:
     """Pick raw or chat continuation for ``backend``; a ReaperError at start if neither works."""
     if requested not in MODES:
         raise ReaperError(f"method.params.continuation={requested!r}; known: {', '.join(MODES)}")
-    model: ModelConfig | None = getattr(backend, "model", None)
+    model = backend.model
     if requested == "chat":
         return Continuation("chat", model_tokenizer(backend, tokenizer), model)
     if not supports_raw_prompt(backend):
-        if requested == "auto" and getattr(backend, "supports_continue_final_message", False):
+        if requested == "auto" and backend.supports_continue_final_message:
             return Continuation("chat", model_tokenizer(backend, tokenizer), model)
-        name = model.name if model else backend.model_id
+        name = model.name
         raise ReaperError(
             f"reasoning-process intervention needs raw-prompt continuations, but model {name!r} on backend "
             f"{backend.name!r} is chat-only (no /completions endpoint); use a server with /completions, or "

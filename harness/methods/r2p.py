@@ -81,6 +81,7 @@ class ReasoningMethod:
 
     name = "r2p"
     defaults: dict[str, Any] = {"template": "hrt", "intervene": True, "self_reference": True}
+    requests_up_front: bool  # set per settings: interventions and self-reference feed replies back
 
     def __init__(self, **params: Any) -> None:
         self.settings, self.monitor_params = parse_params(params, self.defaults)

@@ -112,15 +112,12 @@ def retrieve_ranked(
 
 def _compute(task: Task, examples: list[Example], spec: Any, cache_dir: Path, source: str) -> dict[str, list[int]]:
     retriever = RETRIEVERS.get(spec.name)(spec, cache_dir)
-    prepare = getattr(retriever, "prepare", None)
-    prepared = None
-    if prepare is not None:  # e.g. dense: embed every distinct text in large batches first
-        prepared = [(_query(task, ex, source), _texts(task, ex, source)) for ex in examples]
-        prepare([text for query, texts in prepared for text in (query, *texts)])
+    prepared = [(_query(task, ex, source), _texts(task, ex, source)) for ex in examples]
+    retriever.prepare([text for query, texts in prepared for text in (query, *texts)])  # dense: embed in batches
     result: dict[str, list[int]] = {}
     bar = progress(examples, total=len(examples), desc=f"retrieval {task.name} {spec.label or spec.name}")
     for n, ex in enumerate(bar):
-        query, texts = prepared[n] if prepared is not None else (_query(task, ex, source), _texts(task, ex, source))
+        query, texts = prepared[n]
         try:
             ranked = retriever.rank(query, ex.profile, texts, spec.k)
         except DataError:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +75,7 @@ class PreparedCell:
 def prepare_cell(cfg: RunConfig) -> PreparedCell:
     """Everything before generation; bad paths, data and methods fail here, before any engine."""
     task = get_task(cfg.task.name)
+    cfg = replace(cfg, task=replace(cfg.task, name=task.name))  # task.name=lamp4 is LaMP_4 in spec and hash
     cache = cell_cache(cfg)
     dataset = load_cell_data(task, cfg)
     backend = get_backend(cfg.model)
@@ -94,7 +95,7 @@ def cell_cache(cfg: RunConfig) -> Path:
 def run_cell(cfg: RunConfig) -> Path:
     """Run one cell end to end and return its run directory."""
     cell = prepare_cell(cfg)
-    task, dataset = cell.task, cell.dataset
+    cfg, task, dataset = cell.cfg, cell.task, cell.dataset
     generations = cell.method.run(task, dataset.examples, cell.prompts, cell.generator(), cfg.model.generation)
     run_dir = run_directory(cfg, task)
     write_run(run_dir, cfg, dataset, task, cell.prompts, cell.ranked, generations)

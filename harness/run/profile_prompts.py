@@ -62,7 +62,7 @@ def build_prompts(
 
 def fit_items(task: Task, items: list[Item], budget: int, counter: TokenCounter) -> list[Item]:
     """Copies of the items whose budget field is cut to share ``budget`` tokens fairly."""
-    field = getattr(task, "budget_field", task.item_fields[0])
+    field = task.budget_field
     separators = len(counter.encode(", and")) * (len(items) - 1)
     share = max(0, (budget - separators) // len(items))
     saved = 0

@@ -2,7 +2,7 @@
 
 It implements the Task protocol of ``harness.types`` directly (no LaMP base class) and registers
 through the ``reaper.tasks`` entry point in this package's pyproject.toml: installing the package
-is all it takes for ``reaper run task.name=recipe_tag`` and ``reaper score --task recipe_tag``.
+is all it takes for ``reaper run task=recipe_tag`` and ``reaper score --task recipe_tag``.
 """
 
 from __future__ import annotations
