@@ -37,6 +37,10 @@ class Verdicts:
     metrics = ("accuracy",)
     item_fields = ("claim", "verdict")
     label_field = "verdict"
+    output_field = None
+    budget_field = "claim"
+    sample_dir = None
+    def labels_in(self, text): return [label for label in self.labels if label in text.lower()]
     def query(self, example): return example.input
     def item_text(self, item): return item["claim"]
     def render_item(self, item): return item["claim"] + " -> " + item["verdict"]

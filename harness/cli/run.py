@@ -6,6 +6,7 @@ keeps the loaded model (harness.backends.pool) and the retrieval memo between ce
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 
@@ -18,10 +19,8 @@ from harness.errors import ReaperError, one_line
 
 log = logging.getLogger("reaper")
 register_configs()
-try:  # here too, not only in hydra_entry: joblib and submitit workers compose configs in their own process
-    register_task_nodes()
-except ReaperError:
-    pass  # hydra_entry reports it in one line before anything runs
+with contextlib.suppress(ReaperError):  # hydra_entry reports a broken plugin in one line before anything runs
+    register_task_nodes()  # here too: joblib and submitit workers compose configs in their own process
 CELLS = {"done": 0}
 
 
