@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from harness.backends.reasoning_parsers import split_reasoning
 from harness.config import ModelConfig
+from harness.safe import public_url
 from harness.types import Generation, Request
 
 PROMPTED_REASONING_INSTRUCTION = (
@@ -13,8 +14,8 @@ PROMPTED_REASONING_INSTRUCTION = (
 
 
 def model_identity(model: ModelConfig) -> str:
-    """The identity that keys stored generations: backend, path or name, and revision."""
-    where = f"[{model.api.base_url}]" if model.backend == "openai" else ""  # one name, many servers
+    """The identity that keys stored generations: backend, path or name, and revision (never a password)."""
+    where = f"[{public_url(model.api.base_url)}]" if model.backend == "openai" else ""  # one name, many servers
     return f"{model.backend}:{model.path}{where}@{model.revision or 'default'}"
 
 

@@ -37,6 +37,7 @@ from harness.backends.base import build_generation, chat_messages, model_identit
 from harness.config import GenerationConfig, ModelConfig
 from harness.errors import ReaperError
 from harness.registry import BACKENDS
+from harness.safe import public_url
 from harness.types import Generation, Request
 
 T = TypeVar("T")
@@ -82,7 +83,7 @@ class OpenAIBackend:
         self._closed = False
 
     def __repr__(self) -> str:
-        return f"OpenAIBackend(model_id={self.model_id!r}, base_url={_public_url(self.base_url)!r})"
+        return f"OpenAIBackend(model_id={self.model_id!r}, base_url={public_url(self.base_url)!r})"
 
     def generate(self, requests: list[Request], gen: GenerationConfig) -> list[Generation]:
         """One Generation per request, same order; failures are marked, not raised."""
@@ -98,10 +99,10 @@ class OpenAIBackend:
         first_error = str(results[0][0].error).removesuffix(f" (after {self.api.max_retries} retries)")
         if kinds == {"connection"}:
             raise ReaperError(
-                f"cannot reach {_public_url(self.base_url)} after {self.api.max_retries} retries: {first_error}"
+                f"cannot reach {public_url(self.base_url)} after {self.api.max_retries} retries: {first_error}"
             )
         if kinds == {"config"}:
-            raise ReaperError(f"{_public_url(self.base_url)} rejected every request: {first_error}")
+            raise ReaperError(f"{public_url(self.base_url)} rejected every request: {first_error}")
         return [g for g, _ in results]
 
     def close(self) -> None:
@@ -269,7 +270,9 @@ class OpenAIBackend:
         return {"Authorization": f"Bearer {self._api_key()}"}
 
     def _redact(self, message: str) -> str:
+        """An error message as recorded: no API key, and the base URL without its user-info."""
         key = self._api_key()
+        message = message.replace(self.base_url, public_url(self.base_url))
         return message.replace(key, "***") if key != DUMMY_KEY else message
 
 
@@ -324,9 +327,3 @@ def _retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
-
-
-def _public_url(url: str) -> str:
-    """The URL without user:password, for messages."""
-    parsed = httpx.URL(url)
-    return str(parsed.copy_with(userinfo=b"")) if parsed.userinfo else url

@@ -15,6 +15,7 @@ from pathlib import Path
 from harness.errors import ReaperError
 from harness.io import read_jsonl, write_json_atomic
 from harness.progress import note
+from harness.safe import path_component
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -45,7 +46,7 @@ def handle(ns: argparse.Namespace) -> None:
             )
     out = Path(ns.out)
     for task, (run,) in sorted(by_task.items()):
-        write_predictions(run.path, task, out / f"{task}_predictions.json", ns.lenient)
+        write_predictions(run.path, task, out / f"{path_component(task)}_predictions.json", ns.lenient)
 
 
 def write_predictions(run_dir: Path, task: str, target: Path, lenient: bool) -> None:

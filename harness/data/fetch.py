@@ -26,6 +26,7 @@ from harness.data.layout import DOWNLOADABLE, PARTITIONS, SPLITS, check_choice, 
 from harness.data.load import check_golds, file_hash_fast, read_outputs, to_example
 from harness.errors import DataError, ReaperError
 from harness.progress import interactive, note
+from harness.safe import public_url
 
 DEFAULT_BASE_URL = "https://ciir.cs.umass.edu/downloads/LaMP/"
 BASE_URL_ENV = "REAPER_LAMP_URL"  # hosts move: the base can be set once in the environment
@@ -101,7 +102,7 @@ def fetch_one(client: httpx.Client, item: Wanted, root: Path, url: str) -> manif
         part.unlink(missing_ok=True)  # wrong content: resuming it would only append to garbage
         raise
     entry = manifest.Entry(
-        path=item.path, task=item.task, split=item.split, partition=item.partition, kind=item.kind, url=url,
+        path=item.path, task=item.task, split=item.split, partition=item.partition, kind=item.kind, url=public_url(url),
         size=part.stat().st_size, sha256=file_hash_fast(part), date=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )  # fmt: skip
     os.replace(part, target)

@@ -9,12 +9,12 @@ the comparison the project exists for; each model gets its own shade.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.reporting.runs import Run, family_of, metric_keys, metric_meta, setting_sort_key, tag_order
+from harness.safe import path_component
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -179,7 +179,7 @@ def failure_heatmaps(runs: list[Run], method: str = "direct") -> dict[str, Figur
         scope = sorted((r for r in analysed if r.task == task),
                        key=lambda r: (r.model_type != "reasoning", r.model_type, r.model, setting_sort_key(r.setting)))  # fmt: skip
         tags = sorted({t for r in scope for t in r.summary["failure_modes"]}, key=tag_order)
-        out[f"failure_rates_{slug(task)}"] = _heatmap(task, method, scope, tags)
+        out[f"failure_rates_{path_component(task)}"] = _heatmap(task, method, scope, tags)
     return out
 
 
@@ -236,7 +236,7 @@ def figures(runs: list[Run], parse: str = "strict", method: str = "direct") -> d
     for task in sorted({r.task for r in runs}):
         fig = metric_vs_k(runs, task, parse, method)
         if fig is not None:
-            out[f"metric_vs_k_{slug(task)}"] = fig
+            out[f"metric_vs_k_{path_component(task)}"] = fig
     fig = tokens_vs_score(runs, parse, method)
     if fig is not None:
         out["tokens_vs_score"] = fig
@@ -269,7 +269,3 @@ def svg_text(fig: Figure) -> str:
 
 def _metadata(fmt: str) -> dict[str, str | None]:
     return {"Date": None} if fmt == "svg" else {}
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")

@@ -27,6 +27,7 @@ from harness.run.cached_retrieval import ids_of, retrieve_ranked
 from harness.run.generation_store import GenerationStore, OnBatch, generate_with_store, generation_settings
 from harness.run.profile_prompts import WHITESPACE, build_prompts, hf_counter, retrieved_items
 from harness.run.scoring import make_sample, summarize
+from harness.safe import path_component, public_url
 from harness.types import Backend, Example, GenerateFn, Generation, Method, Request, Task
 
 log = logging.getLogger("reaper")
@@ -83,7 +84,7 @@ def prepare_cell(cfg: RunConfig) -> PreparedCell:
     method.check(backend)  # an unsupported method fails here, before any work
     ranked = retrieve_ranked(task, dataset.examples, cfg.retriever, cache, dataset.data_hash, dataset.source)
     prompts = make_prompts(task, dataset.examples, ranked, cfg)
-    store = open_store(cache / "generations" / f"{_slug(model_identity(cfg.model))}.sqlite")
+    store = open_store(cache / "generations" / f"{path_component(model_identity(cfg.model))}.sqlite")
     return PreparedCell(cfg, task, dataset, backend, method, ranked, prompts, store)
 
 
@@ -142,8 +143,12 @@ def make_prompts(task: Task, examples: list[Example], ranked: dict[str, list[int
 
 
 def spec_dict(cfg: RunConfig) -> dict[str, Any]:
-    """The resolved config as plain JSON (caches and output folders excluded: they do not change results)."""
+    """The resolved config as plain JSON (caches and output folders excluded: they do not change results).
+
+    The API base URL is recorded (and hashed) without its user-info: spec.json never holds a password.
+    """
     data = json.loads(json.dumps(asdict(cfg), default=str))
+    data["model"]["api"]["base_url"] = public_url(data["model"]["api"]["base_url"])
     for key in ("runs_dir", "cache_dir", "use_cache"):
         data.pop(key, None)
     return data
@@ -157,7 +162,8 @@ def run_directory(cfg: RunConfig, task: Task) -> Path:
     """runs_dir/<task>__<model>__<retriever>-k<k>__<method>__<spec hash>: readable and unique."""
     retriever = cfg.retriever.label or cfg.retriever.name
     k = f"-k{cfg.retriever.k}" if cfg.retriever.name != "none" else ""
-    name = f"{task.name}__{_slug(cfg.model.name)}__{retriever}{k}__{cfg.method.name}__{spec_hash(cfg)}"
+    parts = (task.name, cfg.model.name, f"{retriever}{k}", cfg.method.name, spec_hash(cfg))
+    name = "__".join(path_component(part) for part in parts)  # a name never escapes runs_dir
     return Path(cfg.runs_dir) / name
 
 
@@ -221,7 +227,3 @@ def run_identity(config: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]
         "k": retriever["k"] if retriever["name"] != "none" else 0,
         "method": config["method"]["name"],
     }  # fmt: skip
-
-
-def _slug(text: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "-" for c in text).strip("-")[:80]
