@@ -1,19 +1,25 @@
 """Benchmark (not a test): a LaMP_3-size run with realistic reasoning traces and the analyzers on.
 
-    python bench/bench_traces.py [--questions 2500 --items 140 --trace-words 1000]
+    python bench/bench_traces.py [--questions 2500 --items 140 --trace-words 1000 --rerun-questions 200]
 
 Writes a synthetic LaMP_3-shaped questions file (the bench's own data, nothing downloaded), then
 runs one cell stage by stage as ``run_cell`` does, with the canned backend giving every request
 its own seeded trace of ~``--trace-words`` words (``engine.traces``), and the rule-based analyzers.
 Prints per-stage wall time, samples/s and the process's peak RSS beside the questions file size.
+
+Then the rerun figure (issue 15, item 4): ``reaper run`` of a cell with traces and the analyzers on,
+twice, each in a fresh process on fresh caches' terms (the second finds the store and the analysis
+cache of the first). Goal: the rerun takes at most 5% of the first run's wall time.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -57,7 +63,13 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=2500)
     parser.add_argument("--items", type=int, default=140)
     parser.add_argument("--trace-words", type=int, default=1000)
+    parser.add_argument("--rerun-questions", type=int, default=200, help="questions of the rerun figure (0: skip)")
+    parser.add_argument("--skip-stages", action="store_true", help="only the rerun figure")
     args = parser.parse_args()
+    if args.rerun_questions:
+        rerun_figure(args.rerun_questions, args.items, args.trace_words)
+    if args.skip_stages:
+        return
     from harness.analyzers.run_analysis import analyze_run
     from harness.backends.pool import get_backend
     from harness.config import ModelConfig, RetrieverConfig, RunConfig, TaskConfig
@@ -112,6 +124,32 @@ def main() -> None:
             print(f"{name:<36} {seconds:>8.2f} {args.questions / seconds:>10.0f} {mb:>12.0f}")
         print(f"{'whole run':<36} {total:>8.2f} {args.questions / total:>10.0f} {rss_mb():>12.0f}")
         print(f"peak RSS / questions file: {rss_mb() / size_mb:.2f}")
+
+
+def rerun_figure(questions: int, items: int, trace_words: int) -> None:
+    """First `reaper run` of a cell with traces and analyzers vs the same command again."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        q_path, o_path = write_questions(folder, questions, items)
+        low, high = trace_words * 2 // 3, trace_words * 4 // 3
+        cmd = [sys.executable, "-m", "harness.cli.main", "run", "model=canned", "task=lamp3", "retriever=bm25",
+               "retriever.k=4", f"task.questions={q_path}", f"task.outputs={o_path}", f"runs_dir={folder / 'runs'}",
+               f"cache_dir={folder / 'cache'}", "analyze=true", "bootstrap=200", "++model.reasoning=true",
+               "++model.reasoning_parser=think_tags", "++model.engine.traces=true",
+               f"++model.engine.trace_words=[{low},{high}]"]  # fmt: skip
+        env = {**os.environ, "HF_HUB_OFFLINE": "1", "REAPER_CACHE": str(folder / "cache"), "PYTHONPATH": str(REPO)}
+        times = []
+        for _ in range(2):
+            start = time.perf_counter()
+            done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
+            times.append(time.perf_counter() - start)
+            if done.returncode != 0:
+                raise SystemExit(f"reaper run failed: {done.stderr[-2000:]}")
+        reused = "results reused" in done.stderr
+        first, second = times
+        print(f"rerun (LaMP_3, {questions} questions, ~{trace_words}-word traces, analyzers on): first {first:.1f}s, "
+              f"rerun {second:.1f}s = {100 * second / first:.1f}% of the first (goal <= 5%); "
+              f"analysis reused on rerun: {'yes' if reused else 'NO'}")  # fmt: skip
 
 
 if __name__ == "__main__":

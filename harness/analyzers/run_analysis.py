@@ -12,6 +12,12 @@ per-sample result into ``sample["tags"][name]`` and the rates into summary.json:
   the mode. ``None`` when no sample qualifies.
 - ``failure_modes_n[tag]``: that denominator. ``failure_mode_scores[analyzer]``: mean score.
 - ``judge_agreement[mode]``: rules vs LLM judge (n, simple agreement, Cohen's kappa), when judged.
+
+Results are cached per analyzer in the run directory (``analysis_cache.json``), keyed by what decides
+them: the analyzer's name and settings (every constructor parameter, defaults included), the code of
+the analysis (``harness.analyzers.cache``) and the content of what it reads (samples without their
+tags, inputs, retrieved items). A rerun or rescore of a finished cell whose inputs did not change runs
+no analyzer.
 """
 
 from __future__ import annotations
@@ -22,14 +28,17 @@ from pathlib import Path
 from typing import Any
 
 from harness.analyzers import BUILTINS, MODE_OF, RULE_BASED
+from harness.analyzers.cache import AnalysisCache, inputs_digest
 from harness.analyzers.common import Context, attach_context
 from harness.errors import ReaperError
 from harness.io import read_jsonl, write_json_atomic, write_jsonl_atomic
+from harness.progress import note
 from harness.registry import ANALYZERS, get_task
 from harness.types import Sample, Task
 
 log = logging.getLogger("reaper")
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "hydra_conf" / "analyzer"
+CACHE_FILE = "analysis_cache.json"
 
 
 def analyze_run(run_dir: Path, config: dict[str, Any] | None = None, names: list[str] | None = None) -> dict[str, Any]:
@@ -46,7 +55,20 @@ def analyze_run(run_dir: Path, config: dict[str, Any] | None = None, names: list
     for sample in samples:
         attach_context(sample, contexts[sample.id])
     analyzers = build_analyzers(names or default_names(config), config)
-    results = {name: analyzer.analyze(samples, task) for name, analyzer in analyzers.items()}
+    cache = AnalysisCache(run_dir / CACHE_FILE, inputs_digest(samples, contexts), task)
+    results, reused = {}, []
+    for name, analyzer in analyzers.items():
+        settings = analyzer_settings(name, (config or {}).get(name))
+        cached = cache.get(name, analyzer, settings)
+        if cached is not None:
+            results[name] = cached
+            reused.append(name)
+            continue
+        results[name] = analyzer.analyze(samples, task)
+        cache.put(name, analyzer, settings, results[name])
+    cache.save()
+    if reused:
+        note(f"analysis: inputs and settings unchanged, results reused for {', '.join(reused)}")
     for row in rows:
         tags = row.get("tags") or {}
         for name in analyzers:
