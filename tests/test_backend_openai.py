@@ -248,7 +248,7 @@ def test_reasoning_fields_usage_details_and_raw_prompts(server: FaultServer) -> 
 
 
 def test_chat_only_servers_refuse_raw_prompts(server: FaultServer) -> None:
-    backend = _backend(server.base_url, engine={"completions": False, "max_tokens_param": "max_completion_tokens"})
+    backend = _backend(server.base_url, engine={"completions": False, "max_completion_tokens": True})
     assert backend.supports_raw_prompt is False
     with pytest.raises(ReaperError, match="chat-only"):
         backend.generate([Request(id="x", raw_prompt="hi")], GenerationConfig())

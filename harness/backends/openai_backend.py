@@ -16,8 +16,8 @@ request and is never stored on the object, logged, or put in an error message.
 - ``completions`` (default true): the server offers the legacy ``/completions`` endpoint, needed for
   raw-prompt continuations (reasoning-process intervention). Chat-only hosted APIs (DeepSeek,
   OpenAI) set it to false; ``supports_raw_prompt`` is then False and raw prompts are refused.
-- ``max_tokens_param`` (default ``max_tokens``): OpenAI's o-series models want
-  ``max_completion_tokens`` on the chat endpoint.
+- ``max_completion_tokens`` (default false): send the budget as ``max_completion_tokens`` instead of
+  ``max_tokens`` on the chat endpoint, as OpenAI's o-series models require.
 """
 
 from __future__ import annotations
@@ -73,7 +73,8 @@ class OpenAIBackend:
         self.model_id = model_identity(model)
         self.base_url = str(self.api.base_url).rstrip("/")
         self.supports_raw_prompt = bool(model.engine.get("completions", True))
-        self._max_tokens_param = str(model.engine.get("max_tokens_param", "max_tokens"))
+        completion_budget = bool(model.engine.get("max_completion_tokens", False))
+        self._max_tokens_param = "max_completion_tokens" if completion_budget else "max_tokens"
         concurrency = max(1, int(self.api.concurrency))
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
         # Our own semaphore bounds requests in flight; the pool timeout only guards against a bug.

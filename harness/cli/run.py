@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 
 import hydra
+from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from harness.cli.presets import refuse_schema_choices, register_task_nodes
 from harness.config import RunConfig, register_configs
@@ -41,9 +44,10 @@ def _run(cfg: DictConfig) -> str | None:
 
 
 def hydra_entry(overrides: list[str]) -> int:
-    """Run Hydra with ``overrides`` as its command line (so -m, --cfg, --help all work)."""
-    import os
+    """Run Hydra with ``overrides`` as its command line (so -m, --cfg, --help all work).
 
+    A config that does not compose (a misspelt key, a wrong type, an unknown choice) is one line and exit 2.
+    """
     os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")  # vLLM logs to stdout; keep the output readable
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     overrides = ["use_cache=false" if a == "--no-cache" else a for a in overrides]
@@ -55,14 +59,25 @@ def hydra_entry(overrides: list[str]) -> int:
         return 2
     flags = [a for a in overrides if a in ("-m", "--multirun")]  # Hydra wants them before the overrides
     sys.argv = ["reaper run", *flags, *[a for a in overrides if a not in flags]]
+    os.environ["HYDRA_FULL_ERROR"] = "1"  # composition errors reach us, to be printed as one line
     try:
         _run()
+    except (HydraException, OmegaConfBaseException) as err:
+        print(f"reaper: error: {composition_error(err)}", file=sys.stderr)
+        return 2
     finally:
         from harness.backends.pool import close_backend
 
         close_backend()
     report_grid_counters()
     return 0
+
+
+def composition_error(err: BaseException) -> str:
+    """Hydra's message (a misspelt key, a value of the wrong type) with its OmegaConf cause, on one line."""
+    cause = err.__cause__
+    text = f"{err} ({cause})" if isinstance(cause, OmegaConfBaseException) and str(cause) not in str(err) else str(err)
+    return " ".join(text.split())
 
 
 def report_grid_counters() -> None:

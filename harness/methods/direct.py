@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from harness.config import GenerationConfig
+from harness.errors import ReaperError
 from harness.registry import METHODS
 from harness.types import Backend, Example, GenerateFn, Generation, Request, Task
 
@@ -20,6 +21,8 @@ class Direct:
     requests_up_front = True
 
     def __init__(self, **params: object) -> None:
+        if params:  # the official prompt has no settings: a parameter here is a mistake, not a no-op
+            raise ReaperError(f"method=direct takes no method.params, got {', '.join(sorted(params))}")
         self.params = params
 
     def check(self, backend: Backend) -> None:

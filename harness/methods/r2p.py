@@ -76,6 +76,29 @@ def parse_params(params: dict[str, Any], defaults: dict[str, Any]) -> tuple[Sett
     return settings, monitor
 
 
+TEMPLATES = ("none", "cot", "hrt")
+
+
+def check_values(settings: Settings, monitor: dict[str, Any]) -> None:
+    """Parameter values with a fixed set of choices, checked when the method is built (before any engine)."""
+    from harness.methods.continuation import MODES as CONTINUATIONS
+    from harness.methods.monitor import CHECKS
+    from harness.methods.srm import MODES as CONSOLIDATIONS
+
+    for key, value, known in (
+        ("template", settings.template, TEMPLATES),
+        ("continuation", settings.continuation, CONTINUATIONS),
+        ("consolidation", settings.consolidation, CONSOLIDATIONS),
+    ):
+        if value not in known:
+            raise ReaperError(f"method.params.{key}={value!r} is not one of {', '.join(known)}")
+    unknown = [c for c in monitor.get("checks", ()) if c not in CHECKS]
+    if unknown:
+        raise ReaperError(
+            f"method.params.checks: unknown check(s) {', '.join(map(str, unknown))}; known: {', '.join(CHECKS)}"
+        )
+
+
 class ReasoningMethod:
     """cot / hrt / rpi / srm / r2p and the ablations; subclasses only set ``name`` and ``defaults``."""
 
@@ -85,6 +108,7 @@ class ReasoningMethod:
 
     def __init__(self, **params: Any) -> None:
         self.settings, self.monitor_params = parse_params(params, self.defaults)
+        check_values(self.settings, self.monitor_params)
         try:
             MonitorConfig(**self.monitor_params)  # type errors surface at construction, not mid-run
         except TypeError as exc:

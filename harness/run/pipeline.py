@@ -22,9 +22,10 @@ from harness.errors import ReaperError
 from harness.io import read_jsonl, write_json_atomic, write_jsonl_atomic
 from harness.paths import cache_dir as default_cache_dir
 from harness.progress import note
-from harness.registry import METHODS, get_task
+from harness.registry import get_task
 from harness.run.cached_retrieval import ids_of, retrieve_ranked
 from harness.run.generation_store import GenerationStore, OnBatch, generate_with_store, generation_settings
+from harness.run.preflight import preflight
 from harness.run.profile_prompts import WHITESPACE, build_prompts, hf_counter, retrieved_items
 from harness.run.scoring import make_sample, summarize
 from harness.safe import path_component, public_url
@@ -75,12 +76,12 @@ class PreparedCell:
 
 def prepare_cell(cfg: RunConfig) -> PreparedCell:
     """Everything before generation; bad paths, data and methods fail here, before any engine."""
+    method = preflight(cfg)  # every setting checked in one place, in one line each
     task = get_task(cfg.task.name)
     cfg = replace(cfg, task=replace(cfg.task, name=task.name))  # task.name=lamp4 is LaMP_4 in spec and hash
     cache = cell_cache(cfg)
     dataset = load_cell_data(task, cfg)
     backend = get_backend(cfg.model)
-    method = METHODS.get(cfg.method.name)(**cfg.method.params)
     method.check(backend)  # an unsupported method fails here, before any work
     ranked = retrieve_ranked(task, dataset.examples, cfg.retriever, cache, dataset.data_hash, dataset.source)
     prompts = make_prompts(task, dataset.examples, ranked, cfg)
