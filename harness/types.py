@@ -101,6 +101,36 @@ class Generation(Record):
     extra: dict[str, Any] = field(default_factory=dict)
     """method-specific details, e.g. ``token_parts`` of multi-call methods, candidates, interventions."""
 
+    def to_record(self) -> dict[str, Any]:
+        """``to_dict`` with the trace written once (generations.jsonl, the store).
+
+        A reasoning or answer that is a verbatim part of ``raw_text`` is written as
+        ``reasoning_span``/``answer_span`` = [start, end] offsets into it instead of a second copy:
+        traces of 1,000-8,000 tokens would otherwise fill every file twice.
+        """
+        data = self.to_dict()
+        for name in SPAN_FIELDS:
+            text = data[name]
+            start = self.raw_text.find(text) if text and len(text) >= _SPAN_MIN_CHARS else -1
+            if start >= 0:
+                data[name] = None
+                data[f"{name}_span"] = [start, start + len(text)]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Generation:
+        """Reads both forms: texts written out, or spans of ``raw_text`` (``to_record``)."""
+        data = dict(data)
+        for name in SPAN_FIELDS:
+            span = data.pop(f"{name}_span", None)
+            if span is not None:
+                data[name] = str(data.get("raw_text") or "")[span[0] : span[1]]
+        return super().from_dict(data)  # type: ignore[no-any-return]
+
+
+SPAN_FIELDS = ("reasoning", "answer")
+_SPAN_MIN_CHARS = 32  # shorter texts cost less written out than as a span
+
 
 @dataclass
 class Sample(Record):
@@ -117,9 +147,10 @@ class Sample(Record):
     gold: str | None
     """the gold output; None when no golds are known."""
     raw_output: str | None = None
-    """the model's output as returned (``Generation.raw_text``)."""
+    """the model's output as returned (``Generation.raw_text``); not written to samples.jsonl, where
+    ``harness.run.run_files.read_samples`` restores it from generations.jsonl."""
     reasoning: str | None = None
-    """the reasoning trace; None = no trace."""
+    """the reasoning trace; None = no trace (restored from generations.jsonl like ``raw_output``)."""
     answer: str | None = None
     """the answer text after the trace; None = nothing scorable."""
     strict_pred: str | None = None

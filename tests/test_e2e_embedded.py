@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.run.run_files import read_samples
+
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.vllm, pytest.mark.embedded]
 
@@ -35,7 +37,7 @@ def grid(tmp_path_factory, embedded_model_dir):
 
 
 def samples(run_dir: Path) -> list[dict]:
-    return [json.loads(line) for line in (run_dir / "samples.jsonl").open()]
+    return read_samples(run_dir)  # the trace fields come back from generations.jsonl
 
 
 def test_one_engine_for_four_cells_and_complete_run_directories(grid):

@@ -31,9 +31,10 @@ from harness.analyzers import BUILTINS, MODE_OF, RULE_BASED
 from harness.analyzers.cache import AnalysisCache, inputs_digest
 from harness.analyzers.common import Context, attach_context
 from harness.errors import ReaperError
-from harness.io import read_jsonl, write_json_atomic, write_jsonl_atomic
+from harness.io import read_jsonl, write_json_atomic
 from harness.progress import note
 from harness.registry import ANALYZERS, get_task
+from harness.run.run_files import read_samples, write_samples
 from harness.types import Sample, Task
 
 log = logging.getLogger("reaper")
@@ -49,7 +50,7 @@ def analyze_run(run_dir: Path, config: dict[str, Any] | None = None, names: list
             raise ReaperError(f"{run_dir}: not a scored run directory (no {needed})")
     spec = json.loads((run_dir / "spec.json").read_text(encoding="utf-8"))
     task = get_task(spec["config"]["task"]["name"])
-    rows = read_jsonl(run_dir / "samples.jsonl")
+    rows = read_samples(run_dir)
     samples = [Sample.from_dict(row) for row in rows]
     contexts = load_contexts(run_dir, spec, task, samples)
     for sample in samples:
@@ -74,7 +75,7 @@ def analyze_run(run_dir: Path, config: dict[str, Any] | None = None, names: list
         for name in analyzers:
             tags[name] = results[name][row["id"]]
         row["tags"] = tags
-    write_jsonl_atomic(run_dir / "samples.jsonl", rows)
+    write_samples(run_dir, rows)
     entries = summarize_failures(analyzers, results, samples, task)
     summary_path = run_dir / "summary.json"
     summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.exists() else {}

@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ReaperError
-from harness.io import read_jsonl, write_text_atomic
+from harness.io import write_text_atomic
 from harness.reporting.disagreements import MARGIN, disagreements
 from harness.reporting.frame import Table
 from harness.reporting.report_page import CSS, JS, PAGE
 from harness.reporting.runs import Run, Warn, find_runs, warn_stderr
 from harness.reporting.tables import build, compared_methods
+from harness.run.run_files import read_samples
 
 LONG_TABLE = 30  # rows; a longer table is folded in a <details>
 SAMPLE_FIELDS = ("id", "status", "prompt", "retrieved_ids", "reasoning", "answer", "gold", "strict_pred",
@@ -82,8 +83,7 @@ def sample_data(runs: list[Run], per_run: int) -> tuple[dict[str, Any], int]:
     for index, run in enumerate(runs):
         meta.append({"task": run.task, "model": run.model, "type": run.model_type, "setting": run.setting,
                      "method": run.method, "dir": run.path.name})  # fmt: skip
-        path = run.path / "samples.jsonl"
-        rows = read_jsonl(path) if path.exists() else []
+        rows = read_samples(run.path) if (run.path / "samples.jsonl").exists() else []
         total += len(rows)
         for row in rows[:per_run] if per_run > 0 else rows:
             extra = row.get("extra") or {}

@@ -129,7 +129,7 @@ class GenerationStore:
         """Store a batch in one transaction: all of it survives a kill after this returns, or none."""
         if not items:
             return
-        rows = [(k, json.dumps(g.to_dict(), ensure_ascii=False)) for k, g in items]
+        rows = [(k, json.dumps(g.to_record(), ensure_ascii=False)) for k, g in items]
         conn = self._connection()
         with _transaction(conn):
             conn.executemany("INSERT OR REPLACE INTO generations (key, record) VALUES (?, ?)", rows)

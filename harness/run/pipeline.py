@@ -27,6 +27,7 @@ from harness.run.cached_retrieval import ids_of, retrieve_ranked
 from harness.run.generation_store import GenerationStore, OnBatch, generate_with_store, generation_settings
 from harness.run.preflight import preflight
 from harness.run.profile_prompts import WHITESPACE, build_prompts, hf_counter, retrieved_items
+from harness.run.run_files import write_samples
 from harness.run.scoring import make_sample, summarize
 from harness.safe import path_component, public_url
 from harness.types import Backend, Example, GenerateFn, Generation, Method, Request, Task
@@ -185,7 +186,7 @@ def write_run(
         for e, p in zip(dataset.examples, prompts, strict=True)
     ]  # fmt: skip
     write_jsonl_atomic(run_dir / "inputs.jsonl", inputs, durable=False)
-    write_jsonl_atomic(run_dir / "generations.jsonl", (g.to_dict() for g in generations), durable=False)
+    write_jsonl_atomic(run_dir / "generations.jsonl", (g.to_record() for g in generations), durable=False)
     score_run(run_dir, cfg.bootstrap, cfg.seed)
 
 
@@ -211,7 +212,7 @@ def score_run(run_dir: Path, resamples: int = 1000, seed: int = 0) -> dict[str, 
     ]
     summary = summarize(task, samples, resamples, seed, config.get("scoring"))
     summary["run"] = run_identity(config, spec)
-    write_jsonl_atomic(run_dir / "samples.jsonl", (s.to_dict() for s in samples), durable=False)
+    write_samples(run_dir, [s.to_dict() for s in samples], durable=False)
     write_json_atomic(run_dir / "summary.json", summary)
     return summary
 
