@@ -89,6 +89,22 @@ def _result(name: str, sample: Sample, task: str) -> dict:
             "If the handle had snapped it would be a 1. Could it be a 2? It still works, so I'd give it a 3.",
             ["3"],
         ),
+        # a conditional sentence weighs its conclusion ("If ..., then classic"); a label used as the ordinary
+        # word ("the classic shape", "the violence is brief") is no candidate; "X would be a strange tag" rejects
+        (
+            "LaMP_2",
+            "My pick is romance. If the user calls every love story classic, then I should predict classic. "
+            "This has the classic shape of a courtship plot. The violence is brief. Violence would be a "
+            "strange tag here. I'll answer romance.",
+            ["romance"],
+        ),
+        # what an option says is a description of it; "the distractor" rejects it; "not only" does not
+        (
+            "LaMP_1",
+            "Reference [2] is about image classification. So [2] looks like the distractor. So [1] is "
+            "not only related but central. The answer is [1].",
+            ["[1]"],
+        ),
         # changing one's mind once converges
         (
             "LaMP_2",
@@ -165,6 +181,8 @@ _INPUT = "What is the score of the following review? review: The grinder is loud
         "Their previous posts are all about coffee gear and they grade fairly. So 4.",
         "In the past picks a flaw cost one point. 4.",
         "This reviewer usually docks a point for annoyances, so 4.",
+        "The user wrote a review much like this one two months ago and was kind to it. So 4.",
+        "They wrote: the walnut handle is lovely and the tamper solid. That is the same tone, so 4.",
         "The user kept a 2 for the jug with a real defect, and this one tastes great, so 4.",
         "Like the walnut tamper and the dribbling jug, the review weighs build against results: 4.",
     ],
@@ -182,6 +200,8 @@ def test_ignored_not_tagged_when_the_trace_refers_to_the_history(trace: str) -> 
         "The reviewer's review says loud but great coffee. Grinders tend to be loud anyway. 4.",
         # generic words, and an input word in another form ("grinders"), are not specific to the items
         "Loud grinders are common and people still like them when the coffee is good. So 4.",
+        # writing about the input, and what people would typically do, are not the history
+        "They just wrote that it is loud. A buyer would typically forgive noise for taste. So 4.",
     ],
 )
 def test_ignored_tagged_when_the_trace_never_refers_to_the_history(trace: str) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from harness.text import labels_in, sentences
+from harness.text import STOPWORDS, labels_in, sentences
 from harness.types import Task
 
 # Clause boundaries: the conclusion of "the user tagged X as comedy, so maybe comedy" is its own clause.
@@ -32,7 +32,11 @@ _OWN = re.compile(
     r"inclination|hunch|conclusion|verdict)\b|\bto me\b|\bfor me\b|\blet me go (?:back )?(?:with|to)\b",
     re.IGNORECASE,
 )
-_HEDGE = re.compile(r"\b(?:maybe|perhaps|probably|possibly|likely|presumably)\b", re.IGNORECASE)
+_HEDGE = re.compile(
+    rf"\b(?:maybe|perhaps|probably|possibly|likely|presumably)\s+(?:(?:{_PERSON})\s+(?:\w+\s+)?\w+s|"
+    r"(?:\w+\s+)?(?:cites?|tags?|rates?|gives?|calls?|picks?|chooses?|labels?|scores?|puts?|files?|marks?))\b",
+    re.IGNORECASE,
+)
 # The model predicting what the user does with this item: its own candidate ("they'd rate it 4",
 # "maybe the author cites [2]"); a past-tense act ("they gave it a 3") describes the profile instead.
 _PREDICTION = re.compile(
@@ -53,13 +57,15 @@ _FIRM = re.compile(
 )
 # "A 4 would be a good shoe with a minor flaw": what a label means, not a proposal for this item.
 _DEFINITION = re.compile(
-    r"^(?:but\s+|and\s+)?(?:a|an)\s+\S+\s+(?:would be|is|means|would mean|would go to|is reserved)\s+"
+    r"^(?:but\s+|and\s+)?(?:a|an)\s+\S+\s+(?:would (?:be|fit|suit|mean|describe|cover|apply to|go to)|is|means|"
+    r"is reserved|fits|suits|describes)\s+"
     r"(?:for|when|a|an|something|what|the kind|reserved)\b",
     re.IGNORECASE,
 )
 # What the user (or one of their items) did or does: a description of the profile, not a proposal.
 _PROFILE = re.compile(
-    rf"\b(?:{_PERSON}|them|their|theirs|(?:the|this) (?:user|person|author|reviewer)(?:'s|’s))\b"
+    rf"(?<!\bfor )(?<!\bto )(?<!\bby )(?<!\bwith )(?<!\bfrom )(?<!\bof )(?<!\babout )"
+    rf"\b(?:{_PERSON}|their|theirs|(?:the|this) (?:user|person|author|reviewer)(?:'s|’s))\b"
     r"|\b(?:got|gets|gave|given|tagged|rated|scored|graded|called|labell?ed|marked|chose|chosen|picked|went with|"
     r"received|earned|kept|ended up|ends up|reserved|assigned|awarded)\b",
     re.IGNORECASE,
@@ -75,6 +81,51 @@ _HYPOTHETICAL = re.compile(
     r"would require|would have to|would mean|would only|would be for|if i|if the|if it|if that|if this|if they|"
     r"without knowing|would push|could push|to push|to get a|to earn)\b",
     re.IGNORECASE,
+)
+# The clause reports what an option or the item says ("[1] says...", "reference 2 is about..."): description.
+_DESCRIBES_OPTION = re.compile(
+    r"^(?:reference\s+)?\S+\s+(?:says|is about|covers|describes|mentions|talks about|deals with)\b", re.I
+)
+# A sentence whose head before ":" names a pattern, rule or the profile: what follows elaborates it.
+_PATTERN_HEAD = re.compile(
+    r"^[^:]{0,80}\b(?:pattern|rule|scale|history|profile|tags|scores|ratings|habit|habits)\b[^:]{0,40}:", re.I
+)
+_DETERMINERS = frozenset(["a", "an", "the", "this", "that", "its", "his", "her", "their", "some", "any"])
+_WORK_NOUNS = frozenset(
+    [
+        "film",
+        "films",
+        "movie",
+        "movies",
+        "flick",
+        "story",
+        "stories",
+        "tale",
+        "tag",
+        "tags",
+        "label",
+        "genre",
+        "category",
+        "one",
+        "ones",
+        "piece",
+        "book",
+        "novel",
+        "answer",
+        "choice",
+        "pick",
+        "option",
+        "candidate",
+        "fit",
+        "match",
+        "reading",
+        "title",
+        "picture",
+        "show",
+        "series",
+        "drama",
+        "thriller",
+    ]
 )
 _OPTION_CHECK = re.compile(r"^[\w\s'\[\]-]{1,30}:\s")
 # The clause states the model's stance on this item: a decision, a conclusion or a tentative proposal.
@@ -95,7 +146,7 @@ _STANCE = re.compile(
     re.IGNORECASE,
 )
 _REJECT_BEFORE = re.compile(
-    r"(?:\bnot|\bno|\bfrom|rather than|instead of|\bover|rule out|ruling out|than|\bnor|\bexcept|\bbesides|"
+    r"(?:\bnot(?! only| just| merely| simply)|\bno|\bfrom|rather than|instead of|\bover|rule out|ruling out|than|\bnor|\bexcept|\bbesides|"
     r"(?:is|was|are)n't|(?:ca|wo|would|should|could|does|do|did)n't (?:be|seem|sound|look|feel|fit|make it|call it|go with|say)|"
     r"(?:don't|do not) (?:think|see|feel) (?:it's|it is|this is|that's))"
     r"\s*(?:[\w']+\s+){0,3}[\"'“]?$"
@@ -103,7 +154,8 @@ _REJECT_BEFORE = re.compile(
 _REJECT_AFTER = re.compile(
     r"^[\"'”]?\s*(?:(?:\w+\s+){0,2}(?:doesn't|does not|isn't|is not|wouldn't|won't|can't|cannot|don't)\b|"
     r"(?:\w+\s+){0,2}(?:is|seems|feels|would be|sounds|looks|was)\s+(?:\w+\s+)?(?:wrong|off|unlikely|too|a stretch|"
-    r"less|incorrect|out of character|not right|ruled out)|(?:is )?(?:ruled out|out\b))"
+    r"less|incorrect|out of character|not right|ruled out|strange|odd|weird|poor|bad|unusual|the distractor|a distractor|unrelated|irrelevant|out of place)|"
+    r"(?:is )?(?:ruled out|out\b))"
 )
 
 
@@ -123,6 +175,8 @@ def favoured_answers(text: str, task: Task, list_echo: int = 4) -> list[str]:
             continue
         if _option_check(sentence, named):
             continue
+        if _HYPOTHETICAL.match(sentence.strip()) or _PATTERN_HEAD.match(sentence.strip()):
+            continue  # "If the user calls every romance classic, then ...", "Their pattern: ... a 4; ... a 5"
         for clause in _clauses(sentence):
             kind, label = _read_clause(clause, task)
             if kind == "rejects" and seq and seq[-1][0] == label:
@@ -166,7 +220,7 @@ def _clauses(sentence: str) -> list[str]:
 
 def _read_clause(clause: str, task: Task) -> tuple[str, str]:
     """("favours", label), ("rejects", label) or ("", "") for one clause."""
-    named = labels_in(clause, task)
+    named = [label for label in labels_in(clause, task) if not _only_attributive(clause, label, task)]
     if not named:
         return "", ""
     kept = [label for label in named if not rejected(clause, label)]
@@ -174,11 +228,30 @@ def _read_clause(clause: str, task: Task) -> tuple[str, str]:
         return ("rejects", named[0]) if len(named) == 1 else ("", "")
     predicts = bool(_PREDICTION.search(clause)) or bool(_HEDGE.search(clause) and not _PAST_ACT.search(clause))
     own = bool(_OWN.search(clause)) or predicts
-    if _DEFINITION.search(clause) or (not own and (_PROFILE.search(clause) or _GENERIC.search(clause))):
+    if (
+        _DEFINITION.search(clause)
+        or _DESCRIBES_OPTION.search(clause)
+        or (not own and (_PROFILE.search(clause) or _GENERIC.search(clause)))
+    ):
         return "", ""  # describes the profile, or what a label usually means: no stance on this item
     if _HYPOTHETICAL.search(clause) or len(kept) != 1 or not (own or _STANCE.search(clause)):
         return "", ""
     return "favours", kept[0]
+
+
+def _only_attributive(clause: str, label: str, task: Task) -> bool:
+    """Every mention of a one-word label is the ordinary word: an adjective of another noun ("the classic
+    shape", "a sci-fi setting") or a noun with its article ("the psychology", "the violence is brief"), not
+    the tag. A work noun after it ("action film", "the romance tag") keeps the label."""
+    if task.kind != "classification" or " " in label or not label[:1].isalpha():
+        return False
+    pattern = rf"(\w*)\s*(?<![\w-]){re.escape(label.lower())}(?![\w-])\s*([a-z]*)"
+    uses = re.findall(pattern, clause.lower())
+    return bool(uses) and all(
+        (before in _DETERMINERS and after and after not in STOPWORDS and after not in _WORK_NOUNS and len(after) > 2)
+        or (before in ("the", "its", "his", "her") and after not in _WORK_NOUNS)
+        for before, after in uses
+    )
 
 
 def _option_check(sentence: str, named: list[str]) -> bool:

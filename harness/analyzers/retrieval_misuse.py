@@ -55,22 +55,32 @@ _WAYS = (
     r"style|voice|usual|norm|norms|scale|vocabulary|range|logic|rule|standards?|yardstick|behaviou?r|data|sample"
 )
 _HABITUAL = r"(?:usually|often|always|typically|generally|mostly|normally|consistently|never|rarely|seldom|frequently|tends? to|tended to|likes? to)"
+# Acts of labelling have no object in the input, so they always refer to the history; writing does (the
+# input is the user's own review or tweet), so "they wrote" counts only as a past act ("had written").
 _GIVING = (
-    r"tagged|rated|gave|given|scored|graded|reviewed|wrote|written|posted|tweeted|picked|chose|chosen|liked|"
-    r"disliked|loved|hated|labell?ed|cited|titled|published|marked|assigned|preferred|favou?red|reserved|awarded|docked"
+    r"tagged|rated|gave|given|scored|graded|picked|chose|chosen|liked|disliked|loved|hated|labell?ed|cited|"
+    r"titled|marked|assigned|preferred|favou?red|reserved|awarded|docked"
 )
+_WRITING = r"wrote|written|posted|tweeted|published|reviewed"
+# Bare markers of the past (no possessive): temporal words only; "a typical paper" is generic.
+_BARE_PAST = r"(?:earlier|previous|prior|past|older|former|recent|historical|retrieved|provided|listed|other)"
+_BARE_RECORD = _RECORD.replace("|ones", "")
 # "the user kept a 4", "they went with comedy": a person, a verb in the past, and one of the task's labels.
 _PERSON_PAST = re.compile(
-    rf"\b{_PERSON}\s+(?:has |had |also |still |only |just )*(?:\w+ed|gave|kept|put|got|chose|went with|stuck with|"
+    rf"\b{_PERSON}\s+(?:has |had |only )*(?:\w+ed|gave|kept|put|got|chose|went with|stuck with|"
     r"took|made|left|wrote|gone with)\b[^.;!?]*",
     re.IGNORECASE,
 )
+# "The user wrote 'Mayor Unveils Budget...'": writing counts when what follows quotes the items, not the input.
+_PERSON_WROTE = re.compile(rf"\b{_PERSON}\s+(?:\w+\s+)?(?:{_WRITING})\b[^.;!?]*(?:[.;!?][^.;!?]*)?", re.IGNORECASE)
 _REFERENCE_CUE = re.compile(
     rf"\b(?:{_POSSESSIVE}\s+(?:[\w-]+\s+){{0,2}}?(?:{_RECORDS}|{_WAYS})\b|"
     rf"{_POSSESSIVE}\s+{_PAST}\s+(?:[\w-]+\s+)?(?:{_RECORD})\b|"
-    rf"{_PAST}\s+(?:[\w-]+\s+)?(?:{_RECORD})\b|"
+    rf"{_BARE_PAST}\s+(?:[\w-]+\s+)?(?:{_BARE_RECORD})\b|"
     rf"{_PERSON}\s+(?:has |have |had |also |already |previously |once |still |just )*(?:{_GIVING})\b|"
-    rf"{_PERSON}\s+(?:\w+\s+)?{_HABITUAL}\b|"
+    rf"{_PERSON}\s+(?:has |have |had |already |previously |once )+(?:{_WRITING})\b|"
+    rf"{_PERSON}\s+(?:{_WRITING})\s+(?:\w+\s+){{0,8}}?(?:before|earlier|previously|in the past|last (?:year|month|week|time)|\w+ ago)\b|"
+    rf"{_PERSON}\s+(?!would|might|could|may)(?:\w+\s+)?{_HABITUAL}\b|"
     rf"{_PERSON}\s+(?:writes|uses|likes|prefers|rates|tags|gives|scores|grades|favou?rs|loves|enjoys|posts|tweets|cites|reviews|reserves|keeps|calls|marks|picks|chooses|sticks)\b|"
     rf"\b(?:profile|history|track record)\b|\bin the (?:examples?|items?|profile|data|retrieved)\b|"
     r"(?:the|these|those) (?:examples?|items?|ones) (?:above|given|provided|listed|retrieved|shown|show)|"
@@ -158,8 +168,16 @@ class RetrievalMisuse:
         if not trace:
             return None  # an answer alone cannot show whether the profile was read
         written = f"{trace}\n{sample.answer or ''}"  # reasoning left in the answer is reasoning too
-        cue = _REFERENCE_CUE.search(written) or next(
-            (m for m in _PERSON_PAST.finditer(written) if labels_in(m.group(0), task)), None
+        item_words = {w for i in items for w in content_words(item_text(i))} - set(
+            content_words(context_of(sample).input)
+        )
+        cue = (
+            _REFERENCE_CUE.search(written)
+            or next((m for m in _PERSON_PAST.finditer(written) if labels_in(m.group(0), task)), None)
+            or next(
+                (m for m in _PERSON_WROTE.finditer(written) if len(item_words & set(content_words(m.group(0)))) >= 2),
+                None,
+            )
         )
         if cue:
             return 0.0, f"refers to the history: {cue.group(0)[:80]!r}"
