@@ -10,9 +10,16 @@ with Hydra's own message because the schemas are registered below.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from hydra.core.config_store import ConfigStore
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from harness.backends.reasoning_parsers import ReasoningParser
+from harness.errors import ReaperError
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -139,7 +146,7 @@ class ModelConfig:
     """instruct a non-reasoning model to think in <think></think> first."""
     prompted_answer_tokens: int = 64
     """prompted reasoning: answer tokens after the trace is closed."""
-    reasoning_parser: str = "none"
+    reasoning_parser: ReasoningParser = ReasoningParser.none
     """how the output is split into reasoning and answer: none | think_tags | deepseek_r1 | qwen3 | api_field."""
     chat_template_kwargs: dict[str, Any] = field(default_factory=dict)
     """extra keyword arguments of the chat template, e.g. {enable_thinking: true} (Qwen3)."""
@@ -161,8 +168,8 @@ class MethodConfig:
 
     name: str = "direct"
     """registered method name: direct | cot | hrt | rpi | srm | r2p | r2p_no_* (or a plugin's)."""
-    params: dict[str, Any] = field(default_factory=dict)
-    """method-specific settings (keyword arguments of the method)."""
+    params: Any = field(default_factory=dict)
+    """method-specific settings (keyword arguments of the method); typed by the method's schema when it has one."""
 
 
 @dataclass
@@ -196,6 +203,67 @@ class RunConfig:
 
 
 def register_configs() -> None:
-    """Register the schemas so Hydra validates YAML and overrides against them."""
+    """Register the schemas so Hydra validates YAML and overrides against them.
+
+    Each method with parameters has its schema in the ``method_params`` group (its defaults are the
+    Python dataclass's, written once); a method YAML selects it as its ``params`` and sets only its
+    name. The group is not a ``method`` option, so no schema is offered as a preset.
+    """
+    from harness.methods.r2p import method_schemas
+
     cs = ConfigStore.instance()
     cs.store(name="run_schema", node=RunConfig)  # validates every group from the root; no group offers a schema
+    for name, params in method_schemas().items():
+        cs.store(group="method_params", name=name, node=params)
+
+
+def engine_settings(schema: type[T], engine: Any, backend: str) -> T:
+    """``model.engine`` checked against a backend's engine schema (OmegaConf structured merge), typed.
+
+    The bag stays a plain mapping in the config (it is part of store keys and run hashes); a backend
+    with a schema reads it through here, so an unknown key or a wrong type is one line naming the
+    setting, and each default lives in the schema only.
+    """
+    from dataclasses import fields
+
+    raw = OmegaConf.to_container(engine, resolve=True) if isinstance(engine, DictConfig) else dict(engine or {})
+    try:
+        merged = OmegaConf.merge(OmegaConf.structured(schema), raw)
+    except OmegaConfBaseException as err:
+        known = ", ".join(f.name for f in fields(schema))  # type: ignore[arg-type]
+        problem = " ".join(str(err).split("\n")[0].split())
+        raise ReaperError(f"model.engine for backend={backend}: {problem}; known keys: {known}") from None
+    return OmegaConf.to_object(merged)  # type: ignore[return-value]
+
+
+def to_run_config(cfg: DictConfig) -> RunConfig:
+    """The composed config as a RunConfig; a key no schema has (added with ``+``) is a one-line error.
+
+    Hydra's ``+key=value`` opens the config for writing, and ``OmegaConf.to_object`` then drops
+    keys its dataclass lacks, so a misspelt appended setting would be ignored without this check.
+    """
+    unknown = unknown_keys(cfg)
+    if unknown:
+        key, known = unknown[0]
+        raise ReaperError(f"unknown setting {key} (no such key in its schema); known: {', '.join(known) or 'none'}")
+    return OmegaConf.to_object(cfg)  # type: ignore[return-value]
+
+
+def unknown_keys(node: Any, prefix: str = "") -> list[tuple[str, list[str]]]:
+    """(dotted key, known keys) of every key of a typed node that its dataclass does not declare."""
+    from dataclasses import fields, is_dataclass
+
+    if not isinstance(node, DictConfig):
+        return []
+    found: list[tuple[str, list[str]]] = []
+    schema = OmegaConf.get_type(node)
+    declared = [f.name for f in fields(schema)] if isinstance(schema, type) and is_dataclass(schema) else None
+    for key in node:
+        name = prefix + str(key)
+        if key == "hydra" and not prefix:
+            continue
+        if declared is not None and key not in declared:
+            found.append((name, declared))
+        elif not OmegaConf.is_missing(node, key):
+            found += unknown_keys(node._get_node(key), f"{name}.")
+    return found

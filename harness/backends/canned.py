@@ -18,13 +18,37 @@ import hashlib
 import math
 import random
 import time
+from dataclasses import dataclass, field
+from typing import Any
 
 from harness.backends.base import build_generation, model_identity
-from harness.config import GenerationConfig, ModelConfig
+from harness.config import GenerationConfig, ModelConfig, engine_settings
 from harness.registry import BACKENDS
 from harness.types import Generation, Request
 
 CALLS = {"batches": 0, "requests": 0}
+
+
+@dataclass
+class CannedEngine:
+    """``model.engine`` of backend=canned (checked by harness.config.engine_settings)."""
+
+    reply: str = "comedy"
+    """the answer of every request without its own reply"""
+    replies: dict[str, Any] = field(default_factory=dict)
+    """request id -> its own answer"""
+    think: str | None = None
+    """a fixed trace put in <think></think> before every answer"""
+    traces: bool = False
+    """give every request its own seeded, LRM-like trace instead"""
+    trace_seed: int = 0
+    """seed of the traces"""
+    trace_words: list[int] = field(default_factory=lambda: [500, 8000])
+    """[min, max] words of a trace (drawn log-uniformly)"""
+    delay_s: float = 0.0
+    """seconds slept per batch (tests interrupt a run between two stored batches)"""
+
+
 SENTENCES = (
     "Okay, let me think about what the user is asking for here.",
     "The task wants a short answer in a fixed format, so I should keep that in mind.",
@@ -61,6 +85,7 @@ class CannedBackend:
     """Answers every request instantly with the configured text."""
 
     name = "canned"
+    engine_schema = CannedEngine
     supports_raw_prompt = True
     supports_continue_final_message = True
     tokenizer = None  # no tokenizer: token counts are word counts
@@ -73,13 +98,14 @@ class CannedBackend:
 
     def generate(self, requests: list[Request], gen: GenerationConfig) -> list[Generation]:
         CALLS["batches"] += 1
-        time.sleep(float(self.model.engine.get("delay_s", 0.0)))
+        engine = engine_settings(CannedEngine, self.model.engine, "canned")
+        time.sleep(engine.delay_s)
         CALLS["requests"] += len(requests)
         return [
             build_generation(
                 request,
                 self.model,
-                self._text(request),
+                self._text(request, engine),
                 finish_reason="stop",
                 latency_s=0.0,
                 prompt_tokens=len((request.raw_prompt or request.messages[-1]["content"]).split()),
@@ -88,15 +114,14 @@ class CannedBackend:
             for request in requests
         ]
 
-    def _text(self, request: Request) -> str:
-        engine = self.model.engine
-        replies = {str(k): str(v) for k, v in (engine.get("replies") or {}).items()}
-        reply = replies.get(request.id, str(engine.get("reply", "comedy")))
-        if engine.get("traces"):
-            low, high = engine.get("trace_words", (500, 8000))
-            think = canned_trace(request, int(engine.get("trace_seed", 0)), (low, high))
+    def _text(self, request: Request, engine: CannedEngine) -> str:
+        replies = {str(k): str(v) for k, v in engine.replies.items()}
+        reply = replies.get(request.id, engine.reply)
+        if engine.traces:
+            low, high = engine.trace_words
+            think = canned_trace(request, engine.trace_seed, (low, high))
         else:
-            think = str(engine.get("think") or "")
+            think = engine.think or ""
         return f"<think>{think}</think>{reply}" if think else reply
 
     def close(self) -> None:

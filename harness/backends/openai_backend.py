@@ -11,13 +11,7 @@ rejects every request of a batch as unauthorised / unknown model) raises ``Reape
 The API key is read from the environment variable named by ``model.api.api_key_env`` at each
 request and is never stored on the object, logged, or put in an error message.
 
-``model.engine`` options for this backend:
-
-- ``completions`` (default true): the server offers the legacy ``/completions`` endpoint, needed for
-  raw-prompt continuations (reasoning-process intervention). Chat-only hosted APIs (DeepSeek,
-  OpenAI) set it to false; ``supports_raw_prompt`` is then False and raw prompts are refused.
-- ``max_completion_tokens`` (default false): send the budget as ``max_completion_tokens`` instead of
-  ``max_tokens`` on the chat endpoint, as OpenAI's o-series models require.
+``model.engine`` options for this backend: ``OpenAIEngine`` (an unknown key fails before any request).
 """
 
 from __future__ import annotations
@@ -29,18 +23,32 @@ import random
 import time
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
 
 from harness.backends.base import build_generation, chat_messages, model_identity, reasoning_parser
-from harness.config import GenerationConfig, ModelConfig
+from harness.config import GenerationConfig, ModelConfig, engine_settings
 from harness.errors import ReaperError
 from harness.registry import BACKENDS
 from harness.safe import public_url
 from harness.types import Generation, Request
 
 T = TypeVar("T")
+
+
+@dataclass
+class OpenAIEngine:
+    """``model.engine`` of backend=openai (checked by harness.config.engine_settings)."""
+
+    completions: bool = True
+    """the server offers the legacy /completions endpoint (raw-prompt continuations, rpi); chat-only
+    hosted APIs (DeepSeek, OpenAI) set false, and raw prompts are then refused"""
+    max_completion_tokens: bool = False
+    """send the budget as max_completion_tokens instead of max_tokens (OpenAI's o-series models)"""
+
+
 DUMMY_KEY = "EMPTY"  # local servers started without --api-key accept any bearer token
 RETRY_STATUS = frozenset({408, 429, *range(500, 600)})
 CONFIG_STATUS = frozenset({401, 403, 404})  # wrong key or model name: the same for every request
@@ -61,6 +69,7 @@ class OpenAIBackend:
     """Chat (and legacy completions) requests with bounded concurrency, timeouts and retries."""
 
     name = "openai"
+    engine_schema = OpenAIEngine  # model.engine is checked against it before any request
     supports_raw_prompt: bool  # model.engine.completions: false for servers without /completions
     supports_continue_final_message = False  # a vLLM server extension; hosted APIs refuse it
     tokenizer = None  # the server tokenises; usage counts come back with each reply
@@ -72,9 +81,9 @@ class OpenAIBackend:
         self.api = model.api
         self.model_id = model_identity(model)
         self.base_url = str(self.api.base_url).rstrip("/")
-        self.supports_raw_prompt = bool(model.engine.get("completions", True))
-        completion_budget = bool(model.engine.get("max_completion_tokens", False))
-        self._max_tokens_param = "max_completion_tokens" if completion_budget else "max_tokens"
+        engine = engine_settings(OpenAIEngine, model.engine, "openai")
+        self.supports_raw_prompt = engine.completions
+        self._max_tokens_param = "max_completion_tokens" if engine.max_completion_tokens else "max_tokens"
         concurrency = max(1, int(self.api.concurrency))
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
         # Our own semaphore bounds requests in flight; the pool timeout only guards against a bug.

@@ -19,13 +19,26 @@ A trace that never closed yields ``answer=None``: its text is never scored as an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 OPEN, CLOSE = "<think>", "</think>"
 # extra["trace_closed_by"] of a trace the harness closed because its token budget was spent
 # (prompted two-phase reasoning, rpi's budget close); T4 counts these as "trace never closed".
 CLOSED_AT_BUDGET = "harness (budget spent)"
 CLOSED_BY_MODEL = "model"
-PARSERS = ("none", "think_tags", "deepseek_r1", "qwen3", "api_field")
+
+
+class ReasoningParser(StrEnum):
+    """The parsers ``model.reasoning_parser`` may name (a str: records and store keys hold the plain name)."""
+
+    none = "none"
+    think_tags = "think_tags"
+    deepseek_r1 = "deepseek_r1"
+    qwen3 = "qwen3"
+    api_field = "api_field"
+
+
+PARSERS = tuple(p.value for p in ReasoningParser)
 
 
 @dataclass(frozen=True)

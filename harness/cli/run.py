@@ -13,11 +13,11 @@ import sys
 
 import hydra
 from hydra.errors import HydraException
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
 from harness.cli.presets import refuse_schema_choices, register_task_nodes
-from harness.config import RunConfig, register_configs
+from harness.config import register_configs, to_run_config
 from harness.errors import ReaperError, one_line
 
 log = logging.getLogger("reaper")
@@ -32,9 +32,8 @@ def _run(cfg: DictConfig) -> str | None:
     """One grid cell; a ReaperError ends the process with one line and exit code 2."""
     from harness.run.pipeline import run_cell
 
-    run_cfg: RunConfig = OmegaConf.to_object(cfg)  # type: ignore[assignment]
     try:
-        run_dir = run_cell(run_cfg)
+        run_dir = run_cell(to_run_config(cfg))
     except ReaperError as err:
         print(f"reaper: error: {one_line(err)}", file=sys.stderr)
         sys.exit(2)

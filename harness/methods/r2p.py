@@ -50,7 +50,7 @@ class Settings:
     self_reference: bool = True  # srm: sampled candidates, then consolidation
     max_new_tokens: int | None = None  # single generations (no rpi); None = the model's max_new_tokens
     template_dir: str | None = None  # a folder whose YAML files override the packaged templates
-    segment_tokens: int = 128  # rpi: tokens per segment between two monitor checks
+    segment_tokens: int = 256  # rpi: tokens per segment between two monitor checks
     continuation: str = "auto"  # rpi: auto | raw | chat
     tokenizer: str | None = None  # rpi: tokenizer path for raw prompts on OpenAI-compatible servers
     candidates: int = 3  # srm: sampled candidates per question
@@ -59,6 +59,27 @@ class Settings:
     skip_unanimous: bool = True  # srm: no consolidation call when every candidate gives the same answer
     consolidation_max_new_tokens: int | None = None  # srm: None = the model's max_new_tokens
     max_candidate_chars: int = 600  # srm: candidate answers are clipped to this in the consolidation prompt
+
+
+@dataclass
+class ReasoningParams(MonitorConfig, Settings):
+    """``method.params`` of every reasoning method: Settings' fields and the monitor's, flat (Hydra's schema).
+
+    Each variant's schema has its switches (VARIANTS) as defaults, so a method YAML only selects it.
+    """
+
+    think_budget: int | None = None  # type: ignore[assignment]  # None is resolved before the monitor sees it
+    """reasoning tokens before the end of thinking is forced; None = the model's generation.max_new_tokens"""
+
+
+@dataclass
+class NoParams:
+    """``method.params`` of a method without settings (direct): any key is a mistake."""
+
+
+def method_schemas() -> dict[str, Any]:
+    """The params schema of each built-in method, by method name (registered by harness.config)."""
+    return {"direct": NoParams(), **{name: ReasoningParams(**switches) for name, switches in VARIANTS.items()}}
 
 
 def parse_params(params: dict[str, Any], defaults: dict[str, Any]) -> tuple[Settings, dict[str, Any]]:

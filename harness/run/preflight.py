@@ -15,11 +15,13 @@ earlier, at composition (harness.config).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
+from typing import Any
 
 from harness.backends.reasoning_parsers import PARSERS
-from harness.config import ModelConfig, RetrieverConfig, RunConfig
+from harness.config import ModelConfig, RetrieverConfig, RunConfig, engine_settings
 from harness.data.layout import resolve_sources
 from harness.errors import ReaperError
 from harness.registry import BACKENDS, METHODS, get_task
@@ -35,8 +37,9 @@ def preflight(cfg: RunConfig) -> Method:
     resolve_sources(task.name, cfg.task.questions, cfg.task.outputs, cfg.data.root, cfg.data.split, cfg.data.partition)
     check_model(cfg.model)
     check_retriever(cfg.retriever)
+    engine = check_engine(cfg.model)
     method = make_method(cfg)
-    check_capabilities(cfg.model, method)
+    check_capabilities(cfg.model, engine, method)
     return method
 
 
@@ -60,26 +63,42 @@ def make_method(cfg: RunConfig) -> Method:
     """The cell's method, built from its parameters: unknown names and values fail here."""
     factory = METHODS.get(cfg.method.name)
     try:
-        return factory(**dict(cfg.method.params))
+        return factory(**method_params(cfg.method.params))
     except ReaperError:
         raise
     except (TypeError, ValueError) as err:
         raise ReaperError(f"method={cfg.method.name}: bad method.params ({err})") from None
 
 
-def check_capabilities(model: ModelConfig, method: Method) -> None:
+def check_engine(model: ModelConfig) -> Any | None:
+    """``model.engine`` against the backend's engine schema, when it declares one (``engine_schema``).
+
+    Backends whose engine bag passes through to a library (vllm.LLM, from_pretrained) have none.
+    """
+    schema = getattr(BACKENDS.get(model.backend), "engine_schema", None)
+    return engine_settings(schema, model.engine, model.backend) if isinstance(schema, type) else None
+
+
+def check_capabilities(model: ModelConfig, engine: Any | None, method: Method) -> None:
     """A chat-only server (engine.completions=false) cannot continue raw prompts, which rpi needs.
 
     ``Method.check`` states the same rule against a built backend; asking it here would build one.
     """
     settings = getattr(method, "settings", None)
     needs_raw = bool(getattr(settings, "intervene", False)) and getattr(settings, "continuation", "auto") != "chat"
-    if model.backend == "openai" and needs_raw and not model.engine.get("completions", True):
+    if needs_raw and getattr(engine, "completions", True) is False:
         raise ReaperError(
             f"method={method.name} needs raw-prompt continuations, but model {model.name!r} is chat-only "
             "(model.engine.completions=false); use a server with /completions, or set "
             "method.params.continuation=chat if it continues a partial assistant message"
         )
+
+
+def method_params(params: Any) -> dict[str, Any]:
+    """The method's keyword arguments from its typed schema (a dataclass) or a plain mapping."""
+    if dataclasses.is_dataclass(params) and not isinstance(params, type):
+        return dataclasses.asdict(params)
+    return dict(params or {})
 
 
 def check_hub_model(setting: str, ref: str, revision: str | None) -> None:
