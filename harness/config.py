@@ -132,12 +132,12 @@ class ApiConfig:
 class ModelConfig:
     """One model: identity, backend, reasoning behaviour and sampling."""
 
-    name: str = "smollm2"
-    """short display name in tables."""
+    name: str | None = "smollm2"
+    """short display name in tables; unset (null): the path, or the id a server serves (GET /models)."""
     backend: str = "vllm"
     """registered backend name: vllm | openai | hf | canned (or a plugin's)."""
-    path: str = "embedded:smollm2"
-    """hub id, local dir, API model name, or embedded:smollm2."""
+    path: str | None = "embedded:smollm2"
+    """hub id, local dir, API model name, or embedded:smollm2; unset (null) for a server serving one model."""
     revision: str | None = None
     """hub revision (part of the identity)"""
     reasoning: bool = False

@@ -27,7 +27,7 @@ def test_grid_generates_each_models_cells_in_one_pool_with_the_same_results(tmp_
         path = json.loads(spec.read_text())["config"]["model"]["path"]
         per_model[path] = per_model.get(path, 0) + len((spec.parent / "inputs.jsonl").read_text().splitlines())
     assert pooled_counts(pooled.stderr) == [(per_model["a"], 4), (per_model["b"], 4)]
-    assert not re.search(r"^\[reaper\] generated", pooled.stderr, re.M)  # the cells found everything stored
+    assert not re.search(r"^\[reaper\] generated [1-9]", pooled.stderr, re.M)  # the cells found everything stored
     assert counters(pooled.stderr) == {"cells": 8, "loads": 2, "retrievals": 2}
     alone = reaper_run(tmp_path / "alone", *GRID, "hydra/launcher=basic")
     assert alone.returncode == 0, alone.stderr

@@ -19,6 +19,15 @@ def model_identity(model: ModelConfig) -> str:
     return f"{model.backend}:{model.path}{where}@{model.revision or 'default'}"
 
 
+def model_path(model: ModelConfig) -> str:
+    """``model.path``, which only a served model may leave unset (its server names it)."""
+    if not model.path:
+        from harness.errors import ReaperError
+
+        raise ReaperError(f"model.path is not set for backend {model.backend!r}: set model.path=MODEL")
+    return model.path
+
+
 def chat_messages(request: Request, model: ModelConfig) -> list[dict[str, str]]:
     """The request's messages plus the model's system prompt and the prompted-reasoning instruction.
 

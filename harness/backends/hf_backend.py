@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from harness.backends.base import build_generation, chat_messages, failed_generation, model_identity
+from harness.backends.base import build_generation, chat_messages, failed_generation, model_identity, model_path
 from harness.backends.embedded_model import resolve_model_path
 from harness.backends.vllm_backend import plain
 from harness.config import GenerationConfig, ModelConfig
@@ -45,7 +45,7 @@ class HfBackend:
 
         self.model = model
         self.model_id = model_identity(model)
-        self.path = resolve_model_path(model.path)
+        self.path = resolve_model_path(model_path(model))
         engine = plain(model.engine)
         self.device = str(engine.pop("device", None) or ("cuda" if torch.cuda.is_available() else "cpu"))
         dtype = engine.pop("dtype", None) or ("float32" if self.device == "cpu" else "auto")

@@ -13,7 +13,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from harness.backends.base import model_identity
+from harness.backends.base import model_identity, model_path
 from harness.config import GenerationConfig, ModelConfig
 from harness.registry import BACKENDS
 from harness.types import Backend, Generation, Request
@@ -82,7 +82,7 @@ def _check_local_path(model: ModelConfig) -> None:
     if model.backend in ("vllm", "hf"):
         from harness.backends.embedded_model import check_local_path
 
-        check_local_path(model.path)
+        check_local_path(model_path(model))
 
 
 def load_key(model: ModelConfig) -> str:

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness.backends.base import build_generation, chat_messages, failed_generation, model_identity
+from harness.backends.base import build_generation, chat_messages, failed_generation, model_identity, model_path
 from harness.backends.embedded_model import resolve_model_path
 from harness.config import GenerationConfig, ModelConfig
 from harness.registry import BACKENDS
@@ -115,7 +115,7 @@ class VllmBackend:
 
         self.model = model
         self.model_id = model_identity(model)
-        self.path = resolve_model_path(model.path)
+        self.path = resolve_model_path(model_path(model))
         started = time.perf_counter()
         self.llm: Any = LLM(**engine_args(self.path, model))
         self.start_s = time.perf_counter() - started  # engine start time, for logs and benchmarks

@@ -7,9 +7,11 @@ keeps the loaded model (harness.backends.pool) and the retrieval memo between ce
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import sys
+from pathlib import Path
 
 import hydra
 from hydra.errors import HydraException
@@ -39,7 +41,24 @@ def _run(cfg: DictConfig) -> str | None:
         sys.exit(2)
     CELLS["done"] += 1
     print(f"run: {run_dir}", file=sys.stderr)
+    print(metrics_line(run_dir), file=sys.stderr)
     return str(run_dir)
+
+
+def metrics_line(run_dir: Path) -> str:
+    """The cell's main metrics (strict parse) with n: ``LaMP_2 ...: accuracy 0.5000, f1 0.3333 (n=4)``."""
+    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    run, counts = summary["run"], summary["counts"]
+    main = {k: v for k, v in summary["metrics"].items() if "@" not in k}
+    values = ", ".join(f"{k} {'n/a' if v['value'] is None else format(v['value'], '.4f')}" for k, v in main.items())
+    n = next(iter(main.values()))["n"] if main else 0
+    skipped = (
+        f"; {counts['unscorable']} unscorable, {counts['failed']} failed"
+        if counts["unscorable"] or counts["failed"]
+        else ""
+    )
+    label = f"{run['task']} {run['model']} {run['retriever']}{'-k' + str(run['k']) if run['k'] else ''} {run['method']}"
+    return f"[reaper] {label}: {values} (n={n}{skipped})"
 
 
 def hydra_entry(overrides: list[str]) -> int:

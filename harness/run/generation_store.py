@@ -241,6 +241,20 @@ def filesystem_type(directory: Path) -> str | None:
 OnBatch = Callable[[list[Generation], int, int], None]
 
 
+@dataclasses.dataclass
+class StoreTally:
+    """Request ids one or more store passes generated (the rest came from the store) and failed."""
+
+    generated: set[str] = dataclasses.field(default_factory=set)
+    failed: set[str] = dataclasses.field(default_factory=set)
+
+    def line(self, requests: list[Request]) -> str:
+        """``generated 2/4, 2 from the store`` over the requests of one method call."""
+        ids = {r.id for r in requests}
+        new, failed = len(ids & self.generated), len(ids & self.failed)
+        return f"generated {new}/{len(ids)}, {len(ids) - new} from the store" + (f", {failed} failed" if failed else "")
+
+
 def generate_with_store(
     backend: Backend,
     requests: list[Request],
@@ -250,13 +264,14 @@ def generate_with_store(
     batch_size: int,
     use_cache: bool = True,
     on_batch: OnBatch | None = None,
+    tally: StoreTally | None = None,
 ) -> list[Generation]:
     """Generate what the store lacks, batch by batch, storing each batch before the next starts.
 
     Returns one generation per request in request order (stored ones carry the current request id).
     Failed generations are returned but not stored, so the next run retries them. ``use_cache=False``
     regenerates everything and overwrites. ``on_batch(batch, done, total)`` reports progress over
-    the requests that needed generating.
+    the requests that needed generating; ``tally`` collects which request ids were generated.
     """
     keys = [store.key(backend.model_id, settings, r) for r in requests]
     results: dict[str, Generation] = store.get_many(keys) if use_cache else {}
@@ -275,6 +290,9 @@ def generate_with_store(
             )
         store.put_many([(k, g) for (k, _), g in zip(chunk, generations, strict=True) if g.error is None])
         results.update((k, g) for (k, _), g in zip(chunk, generations, strict=True))
+        if tally is not None:
+            tally.generated.update(r.id for _, r in chunk)
+            tally.failed.update(r.id for (_, r), g in zip(chunk, generations, strict=True) if g.error is not None)
         if on_batch is not None:
             on_batch(generations, min(start + size, len(pending)), len(pending))
     return [

@@ -13,8 +13,9 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from harness.backends.base import model_identity
+from harness.backends.base import model_identity, model_path
 from harness.backends.pool import get_backend
+from harness.backends.served_model import named_model
 from harness.config import GenerationConfig, RunConfig
 from harness.data.layout import resolve_sources
 from harness.data.load import Dataset, Subset, load_dataset
@@ -24,7 +25,13 @@ from harness.paths import cache_dir as default_cache_dir
 from harness.progress import note
 from harness.registry import get_task
 from harness.run.cached_retrieval import ids_of, retrieve_ranked
-from harness.run.generation_store import GenerationStore, OnBatch, generate_with_store, generation_settings
+from harness.run.generation_store import (
+    GenerationStore,
+    OnBatch,
+    StoreTally,
+    generate_with_store,
+    generation_settings,
+)
 from harness.run.preflight import preflight
 from harness.run.profile_prompts import WHITESPACE, build_prompts, hf_counter, retrieved_items
 from harness.run.run_files import write_samples
@@ -36,8 +43,9 @@ log = logging.getLogger("reaper")
 
 
 def _report_batch(batch: list[Generation], done: int, total: int) -> None:
-    failed = sum(g.error is not None for g in batch)
-    note(f"generated {done}/{total}" + (f" ({failed} failed in this batch)" if failed else ""))
+    """Progress inside a long pass; the pass's last batch is left to the one summary line."""
+    if done < total:
+        note(f"generating: {done}/{total} new")
 
 
 @dataclass
@@ -58,25 +66,42 @@ class PreparedCell:
     store: GenerationStore
 
     def generator(self, on_batch: OnBatch | None = _report_batch) -> GenerateFn:
-        """Generation through the store (and the two-phase wrapper of prompted reasoning models)."""
+        """Generation through the store (and the two-phase wrapper of prompted reasoning models).
+
+        Each call of the method ends with one line, ``generated 2/4, 2 from the store`` (counted
+        over questions, so a prompted model's two phases are one line); ``on_batch=None`` is silent.
+        """
         cfg = self.cfg
 
-        def generate(requests: list[Request], gen: GenerationConfig) -> list[Generation]:
+        def through_store(requests: list[Request], gen: GenerationConfig, tally: StoreTally) -> list[Generation]:
             settings = generation_settings(cfg.model, gen)  # the request itself is keyed by the store
             return generate_with_store(
                 self.backend, requests, gen, self.store, settings, batch_size=cfg.model.batch_size,
-                use_cache=cfg.use_cache, on_batch=on_batch,
+                use_cache=cfg.use_cache, on_batch=on_batch, tally=tally,
             )  # fmt: skip
 
-        if cfg.model.prompted_reasoning:
-            from harness.backends.prompted_reasoning import two_phase
+        def generate(requests: list[Request], gen: GenerationConfig) -> list[Generation]:
+            tally = StoreTally()
 
-            return two_phase(generate, cfg.model)
+            def counted(requests: list[Request], gen: GenerationConfig) -> list[Generation]:
+                return through_store(requests, gen, tally)
+
+            if cfg.model.prompted_reasoning:
+                from harness.backends.prompted_reasoning import two_phase
+
+                generations = two_phase(counted, cfg.model)(requests, gen)
+            else:
+                generations = counted(requests, gen)
+            if on_batch is not None:
+                note(tally.line(requests))
+            return generations
+
         return generate
 
 
 def prepare_cell(cfg: RunConfig) -> PreparedCell:
     """Everything before generation; bad paths, data and methods fail here, before any engine."""
+    cfg = replace(cfg, model=named_model(cfg.model))  # a served model's real name
     method = preflight(cfg)  # every setting checked in one place, in one line each
     task = get_task(cfg.task.name)
     cfg = replace(cfg, task=replace(cfg.task, name=task.name))  # task.name=lamp4 is LaMP_4 in spec and hash
@@ -140,7 +165,7 @@ def make_prompts(task: Task, examples: list[Example], ranked: dict[str, list[int
     if cfg.task.max_prompt_tokens is not None and cfg.model.backend != "openai":
         from harness.backends.embedded_model import resolve_model_path
 
-        counter = hf_counter(resolve_model_path(cfg.model.path))
+        counter = hf_counter(resolve_model_path(model_path(cfg.model)))
     return build_prompts(task, examples, ranked, cfg.task.max_prompt_tokens, counter)
 
 
@@ -164,7 +189,7 @@ def run_directory(cfg: RunConfig, task: Task) -> Path:
     """runs_dir/<task>__<model>__<retriever>-k<k>__<method>__<spec hash>: readable and unique."""
     retriever = cfg.retriever.label or cfg.retriever.name
     k = f"-k{cfg.retriever.k}" if cfg.retriever.name != "none" else ""
-    parts = (task.name, cfg.model.name, f"{retriever}{k}", cfg.method.name, spec_hash(cfg))
+    parts = (task.name, str(cfg.model.name), f"{retriever}{k}", cfg.method.name, spec_hash(cfg))
     name = "__".join(path_component(part) for part in parts)  # a name never escapes runs_dir
     return Path(cfg.runs_dir) / name
 

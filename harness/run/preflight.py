@@ -20,6 +20,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from harness.backends.base import model_path
 from harness.backends.reasoning_parsers import PARSERS
 from harness.config import ModelConfig, RetrieverConfig, RunConfig, engine_settings
 from harness.data.layout import resolve_sources
@@ -50,7 +51,7 @@ def check_model(model: ModelConfig) -> None:
     if parser not in PARSERS:
         raise ReaperError(f"model.reasoning_parser={parser!r} is not one of {', '.join(PARSERS)}")
     if model.backend in HUB_BACKENDS:
-        check_hub_model("model.path", model.path, model.revision)
+        check_hub_model("model.path", model_path(model), model.revision)
 
 
 def check_retriever(retriever: RetrieverConfig) -> None:
