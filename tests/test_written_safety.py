@@ -86,7 +86,7 @@ def files_holding(root: Path, needle: str) -> list[Path]:
 
 def test_base_url_password_is_sent_but_never_written(tmp_path: Path, chat_server: ChatServer) -> None:
     url = f"http://alice:{PASSWORD}@127.0.0.1:{chat_server.port}/v1"
-    result = reaper_run(tmp_path, "model=vllm_server", f"model.api.base_url={url}", "task=lamp2", "task.limit=2",
+    result = reaper_run(tmp_path, "model=vllm_server", "model.path=served-model", f"model.api.base_url={url}", "task=lamp2", "task.limit=2",
                         "retriever=none", "model.api.max_retries=0", f"cache_dir={tmp_path / 'cache'}")  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert chat_server.auth and all(a and a.startswith("Basic ") for a in chat_server.auth)  # the server got them

@@ -17,6 +17,7 @@ import httpx
 
 from harness.config import ModelConfig
 from harness.errors import ReaperError
+from harness.safe import public_url
 
 LOOKUP_TIMEOUT_S = 30.0
 
@@ -48,13 +49,14 @@ def served_model_id(model: ModelConfig) -> str:
         response.raise_for_status()
         ids = [str(entry["id"]) for entry in response.json()["data"]]
     except httpx.HTTPError as err:
+        why = f"HTTP {err.response.status_code}" if isinstance(err, httpx.HTTPStatusError) else type(err).__name__
         raise ReaperError(
-            f"model.path is not set and {url} did not list the served models ({type(err).__name__}: {err}); "
+            f"model.path is not set and {public_url(url)} did not list the served models ({why}); "
             "start the server, fix model.api.base_url, or set model.path=MODEL"
         ) from None
     except (ValueError, KeyError, TypeError):
-        raise ReaperError(f"{url} did not answer an OpenAI model list; set model.path=MODEL") from None
+        raise ReaperError(f"{public_url(url)} did not answer an OpenAI model list; set model.path=MODEL") from None
     if len(ids) != 1:
         listed = ", ".join(ids) or "none"
-        raise ReaperError(f"{url} serves {len(ids)} models ({listed}): set model.path to one of them")
+        raise ReaperError(f"{public_url(url)} serves {len(ids)} models ({listed}): set model.path to one of them")
     return ids[0]
