@@ -17,6 +17,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from harness.config import GenerationConfig, ModelConfig
 from harness.errors import ReaperError
 
 HOOKS = Path(__file__).resolve().parents[2] / "tasks" / "lm_eval" / "utils.py"
@@ -37,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--k", type=int, default=1, help="profile items per prompt for retrievers other than none")
     parser.add_argument("--max-prompt-tokens", type=int, default=None, help="token budget for profile items")
     parser.add_argument("--budget-tokenizer", default=None, help="HF tokenizer for the budget (default: words)")
+    parser.add_argument("--model", default=None, metavar="NAME",
+                        help="a hydra_conf/model config: its generation settings go into the tasks, and the "
+                             "matching lm-eval command line is printed")  # fmt: skip
 
 
 def handle(ns: argparse.Namespace) -> None:
@@ -50,8 +54,15 @@ def handle(ns: argparse.Namespace) -> None:
     if ns.k < 1:
         raise ReaperError(f"--k must be 1 or more, got {ns.k}")
     tasks = _task_names(ns.tasks, data)
-    names = write_folder(Path(ns.out_dir), tasks, retrievers, ns.k, data, ns.max_prompt_tokens, ns.budget_tokenizer)
+    model = load_model_config(ns.model) if ns.model else None
+    gen = model.generation if model else None
+    names = write_folder(Path(ns.out_dir), tasks, retrievers, ns.k, data, ns.max_prompt_tokens, ns.budget_tokenizer,
+                         gen)  # fmt: skip
     print("\n".join(names))
+    if model is not None:
+        from harness.lm_eval_command import lm_eval_command
+
+        print(lm_eval_command(model, ns.out_dir, names))
 
 
 def write_folder(
@@ -62,6 +73,7 @@ def write_folder(
     data: dict[str, tuple[str, str | None]] | None = None,
     max_prompt_tokens: int | None = None,
     budget_tokenizer: str | None = None,
+    gen: GenerationConfig | None = None,
 ) -> list[str]:
     """Write hooks, one YAML per task x retriever and the group; returns the lm-eval task names."""
     out.mkdir(parents=True, exist_ok=True)
@@ -78,14 +90,16 @@ def write_folder(
             meta = {"lamp_task": task, "retriever": retriever, "k": 0 if retriever == "none" else k,
                     "questions": questions, "outputs": outputs, "max_prompt_tokens": max_prompt_tokens,
                     "budget_tokenizer": budget_tokenizer}  # fmt: skip
-            (out / f"{name}.yaml").write_text(_task_yaml(name, task, retriever, meta), encoding="utf-8")
+            (out / f"{name}.yaml").write_text(_task_yaml(name, task, retriever, meta, gen), encoding="utf-8")
             names.append(name)
     group = [HEADER, f"group: {GROUP}\n", "task:\n", *(f"  - {n}\n" for n in names), "metadata:\n  version: 1.0\n"]
     (out / f"{GROUP}.yaml").write_text("".join(group), encoding="utf-8")
     return names
 
 
-def _task_yaml(name: str, task_name: str, retriever: str, meta: dict[str, object]) -> str:
+def _task_yaml(
+    name: str, task_name: str, retriever: str, meta: dict[str, object], gen: GenerationConfig | None = None
+) -> str:
     from harness.registry import get_task
     from harness.run.metrics import METRICS
 
@@ -102,8 +116,7 @@ def _task_yaml(name: str, task_name: str, retriever: str, meta: dict[str, object
         "doc_to_text: prompt\n",
         "doc_to_target: gold\n",
         "process_results: !function utils.process_results\n",
-        "generation_kwargs:\n  until: []\n  do_sample: false\n",
-        f"  max_gen_toks: {MAX_GEN_TOKS}\n",
+        *_generation_kwargs(gen),
         "metric_list:\n",
     ]
     for metric in metrics:
@@ -112,6 +125,38 @@ def _task_yaml(name: str, task_name: str, retriever: str, meta: dict[str, object
     lines.append("metadata:\n  version: 1.0\n")
     lines += [f"  {key}: {json.dumps(value)}\n" for key, value in meta.items()]
     return "".join(lines)
+
+
+def _generation_kwargs(gen: GenerationConfig | None) -> list[str]:
+    """lm-eval's generation_kwargs: greedy with room for traces, or exactly a model config's sampling."""
+    if gen is None:
+        return ["generation_kwargs:\n  until: []\n  do_sample: false\n", f"  max_gen_toks: {MAX_GEN_TOKS}\n"]
+    lines = [
+        "generation_kwargs:\n",
+        f"  until: {json.dumps(list(gen.stop))}\n",
+        f"  max_gen_toks: {gen.max_new_tokens}\n",
+    ]
+    if gen.temperature <= 0:
+        return [*lines, "  do_sample: false\n"]
+    lines += ["  do_sample: true\n", f"  temperature: {gen.temperature}\n", f"  top_p: {gen.top_p}\n"]
+    if gen.top_k is not None and gen.top_k > 0:
+        lines.append(f"  top_k: {gen.top_k}\n")
+    if gen.min_p:
+        lines.append(f"  min_p: {gen.min_p}\n")
+    return lines
+
+
+def load_model_config(name: str) -> ModelConfig:
+    """``hydra_conf/model/NAME.yaml`` over the schema, as ``reaper run model=NAME`` composes it."""
+    from omegaconf import OmegaConf
+
+    folder = Path(__file__).resolve().parents[2] / "hydra_conf" / "model"
+    path = folder / f"{name}.yaml"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in folder.glob("*.yaml")))
+        raise ReaperError(f"--model {name!r}: no hydra_conf/model/{name}.yaml; known: {known}")
+    merged = OmegaConf.merge(OmegaConf.structured(ModelConfig), OmegaConf.load(path))
+    return OmegaConf.to_object(merged)  # type: ignore[return-value]
 
 
 def _parse_data(spec: str) -> tuple[str, tuple[str, str | None]]:
