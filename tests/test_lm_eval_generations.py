@@ -61,3 +61,21 @@ def test_printed_lm_eval_command_generates_what_reaper_run_generates(tmp_path: P
     equal = sum(theirs[key] == ours[key] for key in ours)
     print(f"lm-eval vs reaper run: {equal}/{len(ours)} generations equal")
     assert equal == len(ours), [(key, ours[key], theirs[key]) for key in ours if theirs[key] != ours[key]][:3]
+
+
+def test_export_writes_a_model_configs_sampling_and_prints_its_lm_eval_line(tmp_path: Path, capsys) -> None:
+    from harness.cli.main import main
+
+    assert main(["export-lm-eval", str(tmp_path), "--tasks", "LaMP_4", "--retrievers", "none", "--model",
+                 "qwen3_8b_think"]) == 0  # fmt: skip
+    printed = capsys.readouterr().out.strip().splitlines()
+    words = shlex.split(printed[-1])
+    assert printed[0] == "reaper_lamp4_none" and "--apply_chat_template" in words
+    assert words[words.index("--batch_size") + 1] == "256"  # the config's batch size, not lm-eval's 1
+    args = words[words.index("--model_args") + 1]
+    assert "pretrained=Qwen/Qwen3-8B" in args and "think_end_token=</think>" in args and "enable_thinking=True" in args
+    yaml = (tmp_path / "reaper_lamp4_none.yaml").read_text()
+    for line in ("max_gen_toks: 8192", "do_sample: true", "temperature: 0.6", "top_p: 0.95", "top_k: 20"):
+        assert f"  {line}\n" in yaml
+    assert main(["export-lm-eval", str(tmp_path / "x"), "--model", "no_such_model"]) == 2
+    assert "no hydra_conf/model/no_such_model.yaml" in capsys.readouterr().err
