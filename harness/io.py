@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from harness.errors import ReaperError
+
 
 def write_text_atomic(path: Path, text: str, durable: bool = True) -> None:
     """Write to a temporary file in the same folder, fsync (when ``durable``), then rename over the target.
@@ -40,5 +42,19 @@ def write_jsonl_atomic(path: Path, rows: Iterable[dict[str, Any]], durable: bool
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The records of a JSON-lines file; a torn or edited line is one error naming the file and line."""
+    rows = []
     with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as err:
+                raise ReaperError(
+                    f"{path}: line {number}: not a JSON record ({err}); the file is torn or edited"
+                ) from None
+            if not isinstance(row, dict):
+                raise ReaperError(f"{path}: line {number}: a record must be a JSON object, got {type(row).__name__}")
+            rows.append(row)
+    return rows

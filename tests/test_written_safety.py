@@ -131,3 +131,77 @@ def test_retriever_label_cannot_leave_runs_dir(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "runs"]
     summary = json.loads((run / "summary.json").read_text())
     assert summary["run"]["retriever"] == "/../../x"  # the label itself is kept for tables
+
+
+@pytest.mark.parametrize(
+    ("override", "named"),
+    [("task.limit=0", "task.limit=0"), ("task.limit=-1", "task.limit=-1"), ("retriever.k=0", "retriever.k=0"),
+     ("retriever.k=-2", "retriever.k=-2")],
+)  # fmt: skip
+def test_sizes_that_select_nothing_are_one_line(tmp_path: Path, override: str, named: str) -> None:
+    result = reaper_run(tmp_path, "model=canned", "task=lamp2", "retriever=bm25", override)
+    assert result.returncode == 2
+    assert named in one_line_error(result)
+    assert not (tmp_path / "runs").exists()
+
+
+def test_retriever_none_runs_with_k_zero(tmp_path: Path) -> None:
+    result = reaper_run(tmp_path, "model=canned", "task=lamp2", "task.limit=1", "retriever=none", "retriever.k=0",
+                        "analyze=false")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+
+
+def test_limit_keeps_exactly_the_first_n(tmp_path: Path) -> None:
+    result = reaper_run(tmp_path, "model=canned", "task=lamp2", "task.limit=3", "retriever=none", "analyze=false")
+    assert result.returncode == 0, result.stderr
+    (run,) = (tmp_path / "runs").iterdir()
+    assert len((run / "samples.jsonl").read_text().splitlines()) == 3
+
+
+@pytest.mark.parametrize("setting", ["runs_dir", "cache_dir"])
+def test_output_folder_under_a_file_is_one_line(tmp_path: Path, setting: str) -> None:
+    blocker = tmp_path / "plain.txt"
+    blocker.write_text("a file\n")
+    result = reaper(tmp_path, "run", "model=canned", "task=lamp2", "task.limit=1", f"{setting}={blocker / 'sub'}",
+                    f"hydra.sweep.dir={tmp_path / 'sweep'}")  # fmt: skip
+    line = one_line_error(result)
+    assert result.returncode == 2 and f"{setting}=" in line and str(blocker) in line
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("finished")
+    result = reaper_run(tmp, "model=canned", "task=lamp2", "task.limit=3", "retriever=bm25")
+    assert result.returncode == 0, result.stderr
+    (run,) = (tmp / "runs").iterdir()
+    return run
+
+
+def torn_copy(run: Path, tmp: Path, name: str) -> tuple[Path, int]:
+    """A copy of the run whose ``name`` ends in a half-written line (as a kill mid-write would leave it)."""
+    import shutil
+
+    copy = tmp / "torn" / run.name
+    shutil.copytree(run, copy)
+    lines = (copy / name).read_text().splitlines(keepends=True)
+    (copy / name).write_text("".join(lines[:-1]) + lines[-1][: len(lines[-1]) // 2])
+    return copy, len(lines)
+
+
+@pytest.mark.parametrize(("command", "name"), [("rescore", "generations.jsonl"), ("analyze", "samples.jsonl")])
+def test_torn_records_are_one_line_naming_file_and_line(finished_run: Path, tmp_path: Path, command: str,
+                                                        name: str) -> None:  # fmt: skip
+    copy, last = torn_copy(finished_run, tmp_path, name)
+    folder = (copy.parent,) if command == "analyze" else ()  # analyze also takes a folder of runs
+    for target in (copy, *folder):
+        result = reaper(tmp_path, command, str(target))
+        line = one_line_error(result)
+        assert result.returncode == 2 and f"{copy / name}: line {last}:" in line, line
+
+
+def test_report_out_under_a_file_is_one_line(finished_run: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "plain.txt"
+    blocker.write_text("a file\n")
+    result = reaper(tmp_path, "report", str(finished_run.parent), "--out", str(blocker / "r.html"))
+    line = one_line_error(result)
+    assert result.returncode == 2 and str(blocker) in line and "--out" in line

@@ -22,6 +22,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def handle(ns: argparse.Namespace) -> None:
     from harness.reporting.report import build_report
+    from harness.safe import check_folder
 
+    check_folder("--out", Path(ns.out).expanduser().parent)
     path = build_report(Path(ns.runs_dir), Path(ns.out), ns.metrics, ns.method, ns.samples_per_run)
     print(path)

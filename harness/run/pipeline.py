@@ -230,6 +230,10 @@ def score_run(run_dir: Path, resamples: int = 1000, seed: int = 0) -> dict[str, 
     task = get_task(config["task"]["name"])
     inputs = read_jsonl(run_dir / "inputs.jsonl")
     generations = {g["id"]: Generation.from_dict(g) for g in read_jsonl(run_dir / "generations.jsonl")}
+    missing = [row["id"] for row in inputs if row["id"] not in generations]
+    if missing:
+        raise ReaperError(f"{run_dir / 'generations.jsonl'}: no generation for {len(missing)} of {len(inputs)} "
+                          f"questions (first: {missing[0]!r}); the file is torn: rerun the cell")  # fmt: skip
     method = config["method"]["name"]
     samples = [
         make_sample(task, row["prompt"], row["retrieved_ids"], row["gold"], generations[row["id"]], method)

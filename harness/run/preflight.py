@@ -26,6 +26,7 @@ from harness.config import ModelConfig, RetrieverConfig, RunConfig, engine_setti
 from harness.data.layout import resolve_sources
 from harness.errors import ReaperError
 from harness.registry import BACKENDS, METHODS, get_task
+from harness.run.cell_checks import check_cell
 from harness.types import Method
 
 HUB_BACKENDS = ("vllm", "hf")  # backends that load model.path themselves (from the hub unless local)
@@ -34,6 +35,7 @@ HUB_PROBE_TIMEOUT_S = 5.0  # how long an online machine gets to show the hub is 
 
 def preflight(cfg: RunConfig) -> Method:
     """Check the cell's settings without loading anything heavy; returns the constructed method."""
+    check_cell(cfg)  # sizes and output folders
     task = get_task(cfg.task.name)
     resolve_sources(task.name, cfg.task.questions, cfg.task.outputs, cfg.data.root, cfg.data.split, cfg.data.partition)
     check_model(cfg.model)
