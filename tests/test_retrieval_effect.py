@@ -345,4 +345,4 @@ def test_a_corrupt_samples_file_is_one_line_naming_it(runs, tmp_path):
     (bad / "samples.jsonl").write_text('{"id": "r1", "status": "ok"}\n{not json\n')
     result = reaper(runs.parent, "analyze", str(copy), "--retrieval-effect-only")
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert "samples.jsonl: not valid JSON lines" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "samples.jsonl: line 2: not a JSON record" in result.stderr and len(result.stderr.strip().splitlines()) == 1
