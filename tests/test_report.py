@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import require
 from rundirs import INJECTED, INTERVENED, PAYLOAD_ANSWER, PAYLOAD_TRACE, make_runs
 
 from harness.cli.main import main
@@ -103,16 +104,11 @@ def test_plots_have_integer_k_ticks_and_a_labelled_heatmap(runs_dir: Path) -> No
 
 
 def _chromium() -> str:
-    """The Debian chromium binary, installed with apt-get when missing (skipped only without apt)."""
-    if os.path.exists(CHROMIUM):
-        return CHROMIUM
-    apt = shutil.which("apt-get")
-    if apt is None:
-        pytest.skip("chromium is not installed and apt-get is unavailable to install it")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run([apt, "update"], check=True, env=env, capture_output=True, timeout=600)
-    subprocess.run([apt, "install", "-y", "chromium"], check=True, env=env, capture_output=True, timeout=1200)
-    return CHROMIUM
+    """The chromium binary (the Makefile installs it: `make browser`, which `make test` runs first)."""
+    binary = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+    require("Chromium", binary is not None, "make browser: apt-get install -y chromium")
+    assert binary is not None
+    return binary
 
 
 class DevTools:

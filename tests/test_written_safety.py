@@ -205,3 +205,21 @@ def test_report_out_under_a_file_is_one_line(finished_run: Path, tmp_path: Path)
     result = reaper(tmp_path, "report", str(finished_run.parent), "--out", str(blocker / "r.html"))
     line = one_line_error(result)
     assert result.returncode == 2 and str(blocker) in line and "--out" in line
+
+
+@pytest.mark.embedded
+def test_a_killed_preparations_temporary_folder_is_removed_on_the_next_start(tmp_path: Path,
+                                                                             embedded_model_dir: str) -> None:  # fmt: skip
+    """A kill during preparation leaves `.smollm2-135m-instruct-XXXX` (mkdtemp's name); the next start removes it."""
+    import tempfile
+
+    models = tmp_path / "cache" / "models"
+    models.mkdir(parents=True)
+    (models / "smollm2-135m-instruct").symlink_to(embedded_model_dir)  # prepared before: no 25 s rebuild
+    stale = Path(tempfile.mkdtemp(prefix=".smollm2-135m-instruct-", dir=models))
+    (stale / "model.safetensors").write_bytes(b"\0" * 1024)  # half-written
+    result = reaper_run(tmp_path, "model=canned", "model.path=embedded:smollm2", "task.max_prompt_tokens=64",
+                        "task=lamp2", "task.limit=1", "analyze=false")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert not stale.exists()
+    assert sorted(p.name for p in models.iterdir()) == ["smollm2-135m-instruct", "smollm2-135m-instruct.lock"]

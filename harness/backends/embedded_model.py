@@ -5,7 +5,8 @@ and plain transformers want a safetensors folder, and a GGUF-loaded transformers
 ``save_pretrained``; so it is prepared once: dequantised through transformers, rebuilt from its
 config without ``quantization_config``, and saved (bf16 safetensors + tokenizer with its chat
 template) under ``<cache_dir>/models/``. Preparation writes to a temporary directory and renames it,
-under a file lock, so concurrent processes never see (or build) a half-written folder.
+under a file lock, so concurrent processes never see (or build) a half-written folder; the temporary
+folder of a preparation that was killed is removed by the next one, under the same lock.
 """
 
 from __future__ import annotations
@@ -54,13 +55,15 @@ def prepare(name: str, cache: Path | None = None) -> Path:
     package, gguf_name, folder = EMBEDDED[name]
     models = (cache or cache_dir()) / "models"
     target = models / folder
-    if target.is_dir():
+    if target.is_dir() and not _leftovers(models, folder):
         return target
     models.mkdir(parents=True, exist_ok=True)
     with open(models / f"{folder}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # a second process waits here, then finds the folder
+        for stale in _leftovers(models, folder):  # a killed preparation's; only the lock holder builds
+            shutil.rmtree(stale, ignore_errors=True)
         if not target.is_dir():
-            tmp = Path(tempfile.mkdtemp(prefix=f".{folder}-", dir=models))
+            tmp = Path(tempfile.mkdtemp(prefix=_TMP_PREFIX.format(folder), dir=models))
             try:
                 _convert(_gguf_dir(package, gguf_name), gguf_name, tmp)
                 for item in (tmp, *tmp.iterdir()):  # mkdtemp is 0700; a shared cache should be readable
@@ -70,6 +73,14 @@ def prepare(name: str, cache: Path | None = None) -> Path:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
     return target
+
+
+_TMP_PREFIX = ".{}-"  # the temporary folder a preparation builds in, renamed to the folder when complete
+
+
+def _leftovers(models: Path, folder: str) -> list[Path]:
+    """Temporary folders of preparations that were killed (kill -9, OOM) before their rename."""
+    return [p for p in models.glob(f"{_TMP_PREFIX.format(folder)}*") if p.is_dir()]
 
 
 def _gguf_dir(package: str, gguf_name: str) -> Path:
