@@ -1,5 +1,10 @@
 """Grids from the command line: M models x R retrievers x T tasks cost M model loads and R x T retrievals,
-finished cells are skipped through the generation store, and the joblib and submitit launchers work."""
+finished cells are skipped through the generation store, and the joblib and submitit launchers work.
+
+A failing cell never ends a grid (error.json in its run directory, exit 3), failed samples end a run
+with exit 4, and the closing counters are summed from the cells' records under every launcher; every
+expected number below is counted by hand from the grid's cells and the bundled sample's sizes.
+"""
 
 import json
 import os
@@ -9,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from openai_stub import OpenAIStub
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -24,6 +30,43 @@ def counters(stderr: str) -> dict[str, int]:
     match = re.search(r"cells: (\d+), model loads: (\d+), retrievals computed: (\d+)", stderr)
     assert match, stderr
     return dict(zip(("cells", "loads", "retrievals"), map(int, match.groups()), strict=True))
+
+
+CLOSING = re.compile(r"cells: (\d+), model loads: (\d+), retrievals computed: (\d+) \(disk cache hits (\d+), "
+                     r"memo hits (\d+)\), failed cells: (\d+), failed samples: (\d+)")  # fmt: skip
+
+
+def closing(stderr: str) -> tuple[int, ...]:
+    """(cells, model loads, computed, disk hits, memo hits, failed cells, failed samples) of the closing line."""
+    found = CLOSING.findall(stderr)
+    assert len(found) == 1, stderr[-3000:]
+    return tuple(map(int, found[0]))
+
+
+def cell_files(runs: Path) -> dict[str, set[str]]:
+    """run directory name -> which of summary.json / error.json / error.log it holds."""
+    wanted = {"summary.json", "error.json", "error.log"}
+    return {d.name: {p.name for p in d.iterdir()} & wanted for d in sorted(runs.iterdir())}
+
+
+def by_task(runs: Path) -> dict[str, set[str]]:
+    files = cell_files(runs)
+    tasks = {name.split("__")[0] for name in files}
+    assert len(tasks) == len(files), files  # one cell per task in these grids
+    return {name.split("__")[0]: kinds for name, kinds in files.items()}
+
+
+@pytest.fixture
+def stub():
+    server = OpenAIStub()
+    yield server
+    server.close()
+
+
+def served(stub: OpenAIStub, *overrides: str) -> list[str]:
+    """Overrides that point the openai backend at the local stub server, with quick retries."""
+    return ["model=vllm_server", f"model.api.base_url={stub.base_url}", "model.api.max_retries=1",
+            "model.api.backoff_s=0.01", "model.name=${model.path}", *overrides]  # fmt: skip
 
 
 def summaries(runs: Path) -> list[dict]:
@@ -71,3 +114,99 @@ def test_submitit_local_launcher(tmp_path):
                         "model=canned", "task=lamp2,lamp7", "retriever=none", timeout=600)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert sorted(s["run"]["task"] for s in summaries(tmp_path / "runs")) == ["LaMP_2", "LaMP_7"]
+
+
+NO_SAMPLE = "task LaMP_6 has no bundled sample"  # the sample has no LaMP_6 (licensed data)
+
+
+def test_failing_cell_never_ends_the_grid_and_the_rerun_reuses_the_finished_cells(tmp_path):
+    grid = ["-m", "model=canned", "task=lamp6,lamp2,lamp3", "retriever=bm25"]
+    result = reaper_run(tmp_path, *grid)
+    assert result.returncode == 3, result.stderr[-3000:]
+    runs = tmp_path / "runs"
+    assert by_task(runs) == {"LaMP_6": {"error.json", "error.log"}, "LaMP_2": {"summary.json"},
+                             "LaMP_3": {"summary.json"}}  # fmt: skip
+    [failed_dir] = runs.glob("LaMP_6__*")
+    error = json.loads((failed_dir / "error.json").read_text())
+    assert NO_SAMPLE in error["error"] and "\n" not in error["error"]
+    assert error["config"]["task"]["name"] == "LaMP_6" and error["config"]["model"]["name"] == "canned"
+    assert error["log"] == str((failed_dir / "error.log").resolve())
+    assert "Traceback" in Path(error["log"]).read_text() and "Traceback" not in result.stderr
+    # 3 cells; LaMP_6 fails before the engine, so one load; bm25 computed for LaMP_2 and LaMP_3 (memo hits
+    # depend on the launcher: the default pooled one retrieves once before the cells, which then hit its memo)
+    cells, loads, computed, disk, _memo, failed, samples = closing(result.stderr)
+    assert (cells, loads, computed, disk, failed, samples) == (3, 1, 2, 0, 1, 0)
+    assert f"failed: {failed_dir.name}: {NO_SAMPLE}" in result.stderr
+    assert f"(traceback: {error['log']})" in result.stderr
+    finished = [int(total) for done, total in re.findall(r"generated (\d+)/(\d+)", result.stderr) if done == total]
+    assert sum(finished) == 15 + 15  # both sample tasks have 15 questions, generated once
+
+    again = reaper_run(tmp_path, *grid)
+    assert again.returncode == 3, again.stderr[-3000:]
+    assert "generated" not in again.stderr  # the finished cells come from the store: no model load either
+    cells, loads, computed, disk, _memo, failed, samples = closing(again.stderr)
+    assert (cells, loads, computed, disk, failed, samples) == (3, 0, 0, 2, 1, 0)
+    assert by_task(runs)["LaMP_6"] == {"error.json", "error.log"}
+
+
+def test_rerun_retries_only_the_failed_cells_and_clears_their_error(tmp_path, stub):
+    stub.reject_models = {"flaky"}  # the server does not serve it yet: every request of its cells is refused
+    # the basic launcher runs the cells one by one (the default one would also try the refused model's
+    # requests in one pooled pass first), so each count below follows from the four cells alone
+    grid = ["-m", "hydra/launcher=basic", *served(stub, "model.path=good,flaky"), "task=lamp2,lamp3", "retriever=none"]
+    result = reaper_run(tmp_path, *grid)
+    assert result.returncode == 3, result.stderr[-3000:]
+    files = cell_files(tmp_path / "runs")
+    kinds = {name.split("__")[1] + "/" + name.split("__")[0]: k for name, k in files.items()}
+    assert kinds == {"good/LaMP_2": {"summary.json"}, "good/LaMP_3": {"summary.json"},
+                     "flaky/LaMP_2": {"error.json", "error.log"}, "flaky/LaMP_3": {"error.json", "error.log"}}  # fmt: skip
+    # the backend client is made once per model (the refused one too); retriever=none computes nothing
+    assert closing(result.stderr) == (4, 2, 0, 0, 0, 2, 0)
+    assert stub.requests == {"good": 30, "flaky": 30}  # 15 + 15 questions each; 404 is not retried
+    assert result.stderr.count("rejected every request") == 2 + 2  # as each cell fails, and in the closing list
+
+    stub.reject_models = set()
+    stub.requests.clear()
+    again = reaper_run(tmp_path, *grid)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert stub.requests == {"flaky": 30}  # only the failed cells asked the server again
+    assert all(k == {"summary.json"} for k in cell_files(tmp_path / "runs").values())  # error.json cleared
+    assert closing(again.stderr) == (4, 1, 0, 0, 0, 0, 0)  # the good model's cells never load it
+
+
+def test_failed_samples_exit_4_say_how_many_and_the_rerun_retries_them(tmp_path, stub):
+    questions = json.loads((REPO / "tasks" / "data" / "LaMP_2" / "questions.json").read_text())
+    tails = [q["input"][-60:] for q in questions]
+    assert len(set(tails)) == len(tails) == 15
+    stub.fail_texts = set(tails[:2])  # two questions get HTTP 500 on every attempt
+    cell = [*served(stub, "model.path=m"), "task=lamp2", "retriever=none"]
+    result = reaper_run(tmp_path, *cell)
+    assert result.returncode == 4, result.stderr[-3000:]
+    [summary] = summaries(tmp_path / "runs")
+    assert summary["counts"] == {"ok": 13, "unscorable": 0, "failed": 2}
+    assert stub.requests == {"m": 13 + 2 * 2}  # the two failing ones: first attempt + one retry
+    assert closing(result.stderr) == (1, 1, 0, 0, 0, 0, 2)
+    assert "2 samples failed in 1 cell" in result.stderr and "rerunning the same command retries them" in result.stderr
+
+    stub.fail_texts = set()
+    stub.requests.clear()
+    again = reaper_run(tmp_path, *cell)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert stub.requests == {"m": 2}  # only the failed samples were asked again
+    [summary] = summaries(tmp_path / "runs")
+    assert summary["counts"] == {"ok": 15, "unscorable": 0, "failed": 0}
+    assert "samples failed" not in again.stderr
+
+
+def test_joblib_counters_are_summed_from_the_cells(tmp_path):
+    # one model per task (model.path follows the task), so every scheduling of the cells over the two
+    # worker processes costs one load and one bm25 computation per cell that gets past its data
+    grid = ["-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "model=canned", "model.path=${task.name}",
+            "task=lamp6,lamp2,lamp3,lamp7", "retriever=bm25"]  # fmt: skip
+    result = reaper_run(tmp_path, *grid)
+    assert result.returncode == 3, result.stderr[-3000:]
+    assert closing(result.stderr) == (4, 3, 3, 0, 0, 1, 0)
+    assert by_task(tmp_path / "runs") == {"LaMP_6": {"error.json", "error.log"}, "LaMP_2": {"summary.json"},
+                                          "LaMP_3": {"summary.json"}, "LaMP_7": {"summary.json"}}  # fmt: skip
+    again = reaper_run(tmp_path, *grid)
+    assert closing(again.stderr) == (4, 0, 0, 3, 0, 1, 0)

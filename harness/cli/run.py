@@ -1,7 +1,9 @@
 """``reaper run``: Hydra composes the RunConfig (groups task/retriever/model/method/sweep) and runs it.
 
 With ``-m`` (or a ``sweep=`` preset) Hydra's sweeper walks the grid; the in-process launcher
-keeps the loaded model (harness.backends.pool) and the retrieval memo between cells.
+keeps the loaded model (harness.backends.pool) and the retrieval memo between cells. Each cell's
+outcome is recorded (harness.run.grid): a failing cell never ends the grid, and the closing
+counters are summed from the records, whichever launcher ran the cells.
 """
 
 from __future__ import annotations
@@ -21,28 +23,48 @@ from omegaconf.errors import OmegaConfBaseException
 from harness.cli.presets import refuse_schema_choices, register_task_nodes
 from harness.config import register_configs, to_run_config
 from harness.errors import ReaperError, one_line
+from harness.run.grid import (
+    EXIT_OK,
+    EXIT_USAGE,
+    CellOutcome,
+    CellRecords,
+    read_records,
+    report,
+    run_recorded,
+    write_record,
+)
 
 log = logging.getLogger("reaper")
 register_configs()
 with contextlib.suppress(ReaperError):  # hydra_entry reports a broken plugin in one line before anything runs
     register_task_nodes()  # here too: joblib and submitit workers compose configs in their own process
-CELLS = {"done": 0}
+OUTCOMES: list[CellOutcome] = []  # the cells this process ran, when there is no sweep folder (a single run)
 
 
 @hydra.main(version_base="1.3", config_path="pkg://hydra_conf", config_name="config")
 def _run(cfg: DictConfig) -> str | None:
-    """One grid cell; a ReaperError ends the process with one line and exit code 2."""
-    from harness.run.pipeline import run_cell
+    """One grid cell. In a grid a failing cell is recorded (error.json) and the grid goes on; a single
+    run's ReaperError ends the process with one line and exit code 2."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
 
+    hydra_cfg = HydraConfig.get()
+    grid = hydra_cfg.mode == RunMode.MULTIRUN
     try:
-        run_dir = run_cell(to_run_config(cfg))
+        outcome = run_recorded(to_run_config(cfg), raise_usage_errors=not grid)
     except ReaperError as err:
         print(f"reaper: error: {one_line(err)}", file=sys.stderr)
-        sys.exit(2)
-    CELLS["done"] += 1
-    print(f"run: {run_dir}", file=sys.stderr)
-    print(metrics_line(run_dir), file=sys.stderr)
-    return str(run_dir)
+        sys.exit(EXIT_USAGE)
+    if grid:  # the job folder exists under every launcher; the main process reads the records back
+        write_record(outcome, Path(hydra_cfg.runtime.output_dir))
+    else:
+        OUTCOMES.append(outcome)
+    if outcome.status == "failed":
+        print(f"failed: {outcome.run_dir}: {outcome.error}", file=sys.stderr)
+        return None
+    print(f"run: {outcome.run_dir}", file=sys.stderr)
+    print(metrics_line(Path(outcome.run_dir)), file=sys.stderr)
+    return outcome.run_dir
 
 
 def metrics_line(run_dir: Path) -> str:
@@ -64,7 +86,8 @@ def metrics_line(run_dir: Path) -> str:
 def hydra_entry(overrides: list[str]) -> int:
     """Run Hydra with ``overrides`` as its command line (so -m, --cfg, --help all work).
 
-    A config that does not compose (a misspelt key, a wrong type, an unknown choice) is one line and exit 2.
+    Exit codes: 0 all cells done, 2 a usage error (a config that does not compose — a misspelt key,
+    a wrong type, an unknown choice — is one line), 3 some cells failed, 4 some samples failed.
     """
     os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")  # vLLM logs to stdout; keep the output readable
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -74,21 +97,23 @@ def hydra_entry(overrides: list[str]) -> int:
         register_task_nodes()  # task=NAME for every registered task; a broken plugin is one line here
     except ReaperError as err:
         print(f"reaper: error: {one_line(err)}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     flags = [a for a in overrides if a in ("-m", "--multirun")]  # Hydra wants them before the overrides
     sys.argv = ["reaper run", *flags, *[a for a in overrides if a not in flags]]
     os.environ["HYDRA_FULL_ERROR"] = "1"  # composition errors reach us, to be printed as one line
+    OUTCOMES.clear()
+    CellRecords.sweep_dir = None
     try:
         _run()
     except (HydraException, OmegaConfBaseException) as err:
         print(f"reaper: error: {composition_error(err)}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     finally:
         from harness.backends.pool import close_backend
 
         close_backend()
-    report_grid_counters()
-    return 0
+    outcomes = read_records(CellRecords.sweep_dir) if CellRecords.sweep_dir else list(OUTCOMES)
+    return report(outcomes) if outcomes else EXIT_OK  # --cfg, --help: no cell ran
 
 
 def composition_error(err: BaseException) -> str:
@@ -96,14 +121,3 @@ def composition_error(err: BaseException) -> str:
     cause = err.__cause__
     text = f"{err} ({cause})" if isinstance(cause, OmegaConfBaseException) and str(cause) not in str(err) else str(err)
     return " ".join(text.split())
-
-
-def report_grid_counters() -> None:
-    """One line a grid's cost can be checked with: model loads and retrievals actually computed."""
-    from harness.backends.pool import LOAD_COUNT
-    from harness.progress import note
-    from harness.run.cached_retrieval import RETRIEVAL_STATS
-
-    note(f"cells: {CELLS['done']}, model loads: {LOAD_COUNT['loads']}, retrievals computed: "
-         f"{RETRIEVAL_STATS['computed']} (disk cache hits {RETRIEVAL_STATS['disk_hits']}, "
-         f"memo hits {RETRIEVAL_STATS['memo_hits']})")  # fmt: skip

@@ -185,13 +185,22 @@ def spec_hash(cfg: RunConfig) -> str:
     return hashlib.sha256(json.dumps(spec_dict(cfg), sort_keys=True).encode()).hexdigest()[:10]
 
 
-def run_directory(cfg: RunConfig, task: Task) -> Path:
+def run_directory(cfg: RunConfig, task: Task | str) -> Path:
     """runs_dir/<task>__<model>__<retriever>-k<k>__<method>__<spec hash>: readable and unique."""
     retriever = cfg.retriever.label or cfg.retriever.name
     k = f"-k{cfg.retriever.k}" if cfg.retriever.name != "none" else ""
-    parts = (task.name, str(cfg.model.name), f"{retriever}{k}", cfg.method.name, spec_hash(cfg))
+    task_name = task if isinstance(task, str) else task.name
+    parts = (task_name, str(cfg.model.name), f"{retriever}{k}", cfg.method.name, spec_hash(cfg))
     name = "__".join(path_component(part) for part in parts)  # a name never escapes runs_dir
     return Path(cfg.runs_dir) / name
+
+
+def cell_directory(cfg: RunConfig) -> Path:
+    """The cell's run directory, also when its task name does not resolve (a failure is recorded there)."""
+    try:
+        return run_directory(cfg, get_task(cfg.task.name))
+    except ReaperError:
+        return run_directory(cfg, cfg.task.name)  # the name is sanitised like every part
 
 
 def write_run(
