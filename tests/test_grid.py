@@ -6,9 +6,12 @@ with exit 4, and the closing counters are summed from the cells' records under e
 expected number below is counted by hand from the grid's cells and the bundled sample's sizes.
 """
 
+import csv
+import io
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -54,6 +57,10 @@ def by_task(runs: Path) -> dict[str, set[str]]:
     tasks = {name.split("__")[0] for name in files}
     assert len(tasks) == len(files), files  # one cell per task in these grids
     return {name.split("__")[0]: kinds for name, kinds in files.items()}
+
+
+def by_task_and_model(runs: Path) -> dict[tuple[str, str], set[str]]:
+    return {tuple(name.split("__")[:2]): kinds for name, kinds in cell_files(runs).items()}  # type: ignore[misc]
 
 
 @pytest.fixture
@@ -210,3 +217,45 @@ def test_joblib_counters_are_summed_from_the_cells(tmp_path):
                                           "LaMP_3": {"summary.json"}, "LaMP_7": {"summary.json"}}  # fmt: skip
     again = reaper_run(tmp_path, *grid)
     assert closing(again.stderr) == (4, 0, 0, 3, 0, 1, 0)
+
+
+@pytest.mark.slow
+def test_one_job_per_model_two_concurrent_jobs_share_one_store_and_table_merges_them(tmp_path):
+    """The SLURM flow of the README on one machine: reaper_local is reaper_slurm's grouping over submitit_local."""
+    # two model configs on the same weights (one store file), two temperatures: one job each, run at once
+    grid = ["-m", "hydra/launcher=reaper_local", "model=canned", "model.path=shared",
+            "model.generation.temperature=0.0,0.5", "model.name=t${model.generation.temperature}",
+            "task=lamp6,lamp2,lamp3", "retriever=bm25"]  # fmt: skip
+    result = reaper_run(tmp_path, *grid, timeout=600)
+    assert result.returncode == 3, result.stderr[-3000:]
+    records = [json.loads(p.read_text()) for p in sorted((tmp_path / "sweep").glob("*/reaper_cell.json"))]
+    by_process: dict[str, list[str]] = {}
+    for record in records:
+        by_process.setdefault(record["process"], []).append(Path(record["run_dir"]).name.split("__")[1])
+    jobs = sorted((sorted(set(models)), len(models)) for models in by_process.values())
+    assert jobs == [(["t0.0"], 3), (["t0.5"], 3)]  # two jobs, each running all three cells of its model
+    cells, loads, computed, disk, memo, failed, samples = closing(result.stderr)
+    assert (cells, loads, failed, samples) == (6, 2, 2, 0)  # one engine start per job
+    # 4 cells get past their data and look their retrieval up once each; the two jobs race on the shared
+    # disk cache, so LaMP_2 and LaMP_3 are each computed once or twice
+    assert computed + disk + memo == 4 and 2 <= computed <= 4
+    [store] = (tmp_path / "cache" / "generations").glob("*.sqlite")
+    with sqlite3.connect(store) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM generations").fetchone() == (2 * (15 + 15),)
+    assert by_task_and_model(tmp_path / "runs") == {
+        (t, m): ({"error.json", "error.log"} if t == "LaMP_6" else {"summary.json"})
+        for t in ("LaMP_6", "LaMP_2", "LaMP_3") for m in ("t0.0", "t0.5")}  # fmt: skip
+
+    table = subprocess.run([sys.executable, "-m", "harness.cli.main", "table", str(tmp_path / "runs"), "--layout",
+                            "lrm-vs-llm", "--format", "csv"], cwd=REPO, capture_output=True, text=True)  # fmt: skip
+    assert table.returncode == 0, table.stderr
+    rows = {(r["task"], r["metric"]): r for r in csv.DictReader(io.StringIO(table.stdout))}
+    golds = json.loads((REPO / "tasks" / "data" / "LaMP_2" / "outputs.json").read_text())["golds"]
+    comedy = sum(g["output"] == "comedy" for g in golds) / len(golds)  # the canned reply is "comedy"
+    for model in ("t0.0", "t0.5"):
+        assert float(rows[("LaMP_2", "accuracy")][f"general / {model} / bm25 k=1"]) == pytest.approx(comedy)
+        assert float(rows[("LaMP_3", "n")][f"general / {model} / bm25 k=1"]) == 15
+
+    again = reaper_run(tmp_path, *grid, timeout=600)
+    cells, loads, computed, disk, memo, failed, samples = closing(again.stderr)
+    assert (cells, loads, computed, failed) == (6, 0, 0, 2)  # everything from the shared store and caches
