@@ -196,13 +196,19 @@ def _qualified(factory: Callable[..., Any]) -> str:
 def _package_of(module: str) -> dict[str, str | None]:
     """The distribution that installs a module's top-level package (None when it is not installed)."""
     top = module.split(".")[0]
-    dists = packages_distributions().get(top) or []
+    dists = _distributions().get(top) or []
     if not dists:
         return {"package": None, "version": None}
     try:
         return {"package": dists[0], "version": version(dists[0])}
     except PackageNotFoundError:
         return {"package": dists[0], "version": None}
+
+
+@lru_cache(maxsize=1)
+def _distributions() -> dict[str, list[str]]:
+    """Top-level module -> the distributions that install it (scans every installed package once)."""
+    return dict(packages_distributions())
 
 
 def task_name(name: str) -> str:

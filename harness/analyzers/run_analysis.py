@@ -12,6 +12,7 @@ per-sample result into ``sample["tags"][name]`` and the rates into summary.json:
   the mode. ``None`` when no sample qualifies.
 - ``failure_modes_n[tag]``: that denominator. ``failure_mode_scores[analyzer]``: mean score.
 - ``judge_agreement[mode]``: rules vs LLM judge (n, simple agreement, Cohen's kappa), when judged.
+- ``analyzers[name]``: the package and version of each analyzer that ran.
 
 Results are cached per analyzer in the run directory (``analysis_cache.json``), keyed by what decides
 them: the analyzer's name and settings (every constructor parameter, defaults included), the code of
@@ -77,6 +78,7 @@ def analyze_run(run_dir: Path, config: dict[str, Any] | None = None, names: list
         row["tags"] = tags
     write_samples(run_dir, rows)
     entries = summarize_failures(analyzers, results, samples, task)
+    entries["analyzers"] = {name: ANALYZERS.package(name) for name in analyzers}  # which package tagged them
     summary_path = run_dir / "summary.json"
     summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.exists() else {}
     summary.update(entries)

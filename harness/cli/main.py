@@ -47,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     _command(sub, "score", "score predictions against golds (official LaMP rules)", _score, _score_args)
     _command(sub, "retrieve", "rank each user's profile items", _retrieve, _retrieve_args)
     _command(sub, "prompts", "build the profile-augmented prompts", _prompts, _prompts_args)
-    _command(sub, "rescore", "rebuild samples and summary of a run directory (no model)", _rescore, _rundir_args)
+    _command(sub, "rescore", "rebuild samples and summary of a run directory or a folder of runs (no model)",
+             _rescore, _rundir_args)  # fmt: skip
     _command(sub, "tasks", "list the available tasks (built-in and installed plugins)", _list_tasks, lambda p: None)
     for name, (help_text, module) in EXTRA_COMMANDS.items():
         if importlib.util.find_spec(module) is not None:
@@ -188,21 +189,34 @@ def _prompts(ns: argparse.Namespace) -> None:
 
 
 def _rundir_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("run_dir", help="a run directory (with spec.json and generations.jsonl)")
+    p.add_argument("run_dir", help="a run directory (with spec.json and generations.jsonl), or a folder of them")
 
 
 def _rescore(ns: argparse.Namespace) -> None:
+    from harness.analyzers.run_analysis import analyze_run
     from harness.run.pipeline import score_run
 
-    run_dir = Path(ns.run_dir)
-    for name in ("spec.json", "inputs.jsonl", "generations.jsonl"):
-        if not (run_dir / name).exists():
-            raise ReaperError(f"{run_dir}: not a run directory (no {name})")
-    summary = score_run(run_dir)  # samples are rebuilt without tags: analyse them again
-    from harness.analyzers.run_analysis import analyze_run
+    root = Path(ns.run_dir)
+    runs = run_dirs(root)
+    for run_dir in runs:
+        for name in ("spec.json", "inputs.jsonl", "generations.jsonl"):
+            if not (run_dir / name).exists():
+                raise ReaperError(f"{run_dir}: not a run directory (no {name})")
+    for run_dir in runs:
+        summary = score_run(run_dir)  # samples are rebuilt without tags: analyse them again
+        analyze_run(run_dir)
+        metrics = {k: v["value"] for k, v in summary["metrics"].items() if "@" not in k}
+        print(json.dumps(metrics if run_dir == root else {"run": str(run_dir.relative_to(root)), **metrics}))
 
-    analyze_run(run_dir)
-    print(json.dumps({k: v["value"] for k, v in summary["metrics"].items() if "@" not in k}))
+
+def run_dirs(root: Path) -> list[Path]:
+    """``root`` when it is a run directory (has spec.json), else every run directory inside it."""
+    if (root / "spec.json").exists():
+        return [root]
+    found = sorted(p.parent for p in root.rglob("spec.json")) if root.is_dir() else []
+    if not found:
+        raise ReaperError(f"{root}: neither a run directory nor a folder of runs (no spec.json in it)")
+    return found
 
 
 def _list_tasks(ns: argparse.Namespace) -> None:

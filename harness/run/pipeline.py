@@ -169,6 +169,12 @@ def make_prompts(task: Task, examples: list[Example], ranked: dict[str, list[int
     return build_prompts(task, examples, ranked, cfg.task.max_prompt_tokens, counter)
 
 
+FORMAT_VERSION = 1
+"""Version of the run directory's format, in spec.json and summary.json (absent: written before versions)."""
+HASHED_AS_DEFAULT = ("analyze", "bootstrap", "seed")
+"""Settings that change neither generations nor metric values, so not the run directory either."""
+
+
 def spec_dict(cfg: RunConfig) -> dict[str, Any]:
     """The resolved config as plain JSON (caches and output folders excluded: they do not change results).
 
@@ -182,7 +188,17 @@ def spec_dict(cfg: RunConfig) -> dict[str, Any]:
 
 
 def spec_hash(cfg: RunConfig) -> str:
-    return hashlib.sha256(json.dumps(spec_dict(cfg), sort_keys=True).encode()).hexdigest()[:10]
+    """The run directory's hash: everything that changes generations or scores, and nothing else.
+
+    ``analyze`` (rerun any time with ``reaper analyze``), ``bootstrap`` and ``seed`` (the resamples
+    and seed of the intervals) enter it at their defaults whatever their value, so changing only
+    them rewrites the same run directory instead of making a second one. Hashed as their defaults
+    rather than dropped, so that every run made with the defaults keeps the hash it had before.
+    """
+    data = spec_dict(cfg)
+    defaults = asdict(RunConfig())
+    data.update({key: defaults[key] for key in HASHED_AS_DEFAULT})
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:10]
 
 
 def run_directory(cfg: RunConfig, task: Task | str) -> Path:
@@ -208,11 +224,12 @@ def write_run(
     ranked: dict[str, list[int]], generations: list[Generation],
 ) -> None:  # fmt: skip
     """spec.json, generations.jsonl and the rows rescore needs, then samples and summary."""
-    from harness.run.provenance import provenance
+    from harness.run.provenance import plugin_packages, provenance
 
-    spec = {"config": spec_dict(cfg), "model_identity": model_identity(cfg.model), "model_is_reasoning": cfg.model.reasoning,
+    spec = {"format_version": FORMAT_VERSION, "spec_hash": spec_hash(cfg), "config": spec_dict(cfg),
+            "model_identity": model_identity(cfg.model), "model_is_reasoning": cfg.model.reasoning,
             "prompted_reasoning": cfg.model.prompted_reasoning, "data": data_record(dataset),
-            **provenance()}  # fmt: skip
+            **provenance(), "plugins": plugin_packages(cfg)}  # fmt: skip
     write_json_atomic(run_dir / "spec.json", spec, durable=False)
     inputs = [  # the retrieved items themselves: analysis never needs the (possibly huge) data file again
         {"id": e.id, "prompt": p, "retrieved_ids": ids_of(e, ranked[e.id]), "gold": e.gold, "input": e.input,
@@ -221,7 +238,7 @@ def write_run(
     ]  # fmt: skip
     write_jsonl_atomic(run_dir / "inputs.jsonl", inputs, durable=False)
     write_jsonl_atomic(run_dir / "generations.jsonl", (g.to_record() for g in generations), durable=False)
-    score_run(run_dir, cfg.bootstrap, cfg.seed)
+    score_run(run_dir)
 
 
 def data_record(dataset: Dataset) -> dict[str, Any]:
@@ -232,10 +249,15 @@ def data_record(dataset: Dataset) -> dict[str, Any]:
             "golds": any(e.gold is not None for e in dataset.examples)}  # fmt: skip
 
 
-def score_run(run_dir: Path, resamples: int = 1000, seed: int = 0) -> dict[str, Any]:
-    """(Re)build samples.jsonl and summary.json from inputs and generations; no model needed."""
+def score_run(run_dir: Path, resamples: int | None = None, seed: int | None = None) -> dict[str, Any]:
+    """(Re)build samples.jsonl and summary.json from inputs and generations; no model needed.
+
+    The intervals use the run's own ``bootstrap`` and ``seed`` (spec.json) unless given.
+    """
     spec = json.loads((run_dir / "spec.json").read_text(encoding="utf-8"))
     config = spec["config"]
+    resamples = int(config.get("bootstrap", 1000)) if resamples is None else resamples
+    seed = int(config.get("seed", 0)) if seed is None else seed
     task = get_task(config["task"]["name"])
     inputs = read_jsonl(run_dir / "inputs.jsonl")
     generations = {g["id"]: Generation.from_dict(g) for g in read_jsonl(run_dir / "generations.jsonl")}
@@ -248,7 +270,7 @@ def score_run(run_dir: Path, resamples: int = 1000, seed: int = 0) -> dict[str, 
         make_sample(task, row["prompt"], row["retrieved_ids"], row["gold"], generations[row["id"]], method)
         for row in inputs
     ]
-    summary = summarize(task, samples, resamples, seed, config.get("scoring"))
+    summary = {"format_version": FORMAT_VERSION, **summarize(task, samples, resamples, seed, config.get("scoring"))}
     summary["run"] = run_identity(config, spec)
     write_samples(run_dir, [s.to_dict() for s in samples], durable=False)
     write_json_atomic(run_dir / "summary.json", summary)

