@@ -171,7 +171,7 @@ def make_prompts(task: Task, examples: list[Example], ranked: dict[str, list[int
 
 FORMAT_VERSION = 1
 """Version of the run directory's format, in spec.json and summary.json (absent: written before versions)."""
-HASHED_AS_DEFAULT = ("analyze", "bootstrap", "seed")
+HASHED_AS_DEFAULT = ("analyze", "bootstrap")
 """Settings that change neither generations nor metric values, so not the run directory either."""
 
 
@@ -190,8 +190,8 @@ def spec_dict(cfg: RunConfig) -> dict[str, Any]:
 def spec_hash(cfg: RunConfig) -> str:
     """The run directory's hash: everything that changes generations or scores, and nothing else.
 
-    ``analyze`` (rerun any time with ``reaper analyze``), ``bootstrap`` and ``seed`` (the resamples
-    and seed of the intervals) enter it at their defaults whatever their value, so changing only
+    ``analyze`` (rerun any time with ``reaper analyze``) and ``bootstrap`` (the intervals'
+    resamples) enter it at their defaults whatever their value, so changing only
     them rewrites the same run directory instead of making a second one. Hashed as their defaults
     rather than dropped, so that every run made with the defaults keeps the hash it had before.
     """
