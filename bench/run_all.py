@@ -10,6 +10,7 @@ HERE = Path(__file__).resolve().parent
 BENCHES = [
     ("retrieval at LaMP scale vs the official procedure", ["bench_retrieval.py"]),
     ("loading a LaMP-dev-sized questions file", ["bench_loading.py"]),
+    ("peak memory of a LaMP_4-size run vs its questions file", ["bench_memory.py"]),
     ("resuming from a large generation store", ["bench_store.py"]),
     ("harness overhead and reruns", ["bench_pipeline.py"]),
     ("a LaMP_3-size run with reasoning traces and analyzers", ["bench_traces.py"]),
