@@ -12,13 +12,13 @@ import os
 import re
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
+from openai_stub import send_json, serve
 
 REPO = Path(__file__).resolve().parent.parent
 LAMP3 = REPO / "tasks" / "data" / "LaMP_3"
@@ -30,10 +30,7 @@ class RatingServer:
     def __init__(self, model_id: str, rating: str) -> None:
         self.model_id, self.rating, self.models_asked = model_id, rating, []
         self.chat_models: list[str] = []
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.httpd.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
+        self.httpd, self.base_url = serve(self._handler())
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -44,22 +41,14 @@ class RatingServer:
 
             def do_GET(self) -> None:
                 server.models_asked.append(self.path)
-                self._json({"object": "list", "data": [{"id": server.model_id, "object": "model"}]})
+                send_json(self, 200, {"object": "list", "data": [{"id": server.model_id, "object": "model"}]})
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 server.chat_models.append(body["model"])
                 message = {"role": "assistant", "content": server.rating}
-                self._json({"model": server.model_id, "choices": [{"index": 0, "message": message,
+                send_json(self, 200, {"model": server.model_id, "choices": [{"index": 0, "message": message,
                             "finish_reason": "stop"}], "usage": {"prompt_tokens": 9, "completion_tokens": 1}})  # fmt: skip
-
-            def _json(self, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
 
         return Handler
 
