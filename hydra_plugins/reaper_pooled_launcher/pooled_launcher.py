@@ -14,9 +14,9 @@ from typing import Any
 
 from hydra._internal.core_plugins.basic_launcher import BasicLauncher
 from hydra.core.utils import JobReturn
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, open_dict
 
-from harness.config import RunConfig
+from harness.config import RunConfig, to_run_config
 
 
 class PooledLauncher(BasicLauncher):
@@ -36,7 +36,7 @@ class PooledLauncher(BasicLauncher):
             cfg: DictConfig = self.hydra_context.config_loader.load_sweep_config(self.config, list(overrides))
             with open_dict(cfg):
                 del cfg["hydra"]
-            run_cfg: Any = OmegaConf.to_object(cfg)
+            run_cfg: Any = to_run_config(cfg)  # the conversion each cell itself runs with
         except Exception:  # noqa: BLE001 - the cell itself fails with its one-line error
             return None
         return run_cfg if isinstance(run_cfg, RunConfig) else None
