@@ -187,3 +187,19 @@ def test_offline_is_one_line_within_seconds(tmp_path, capsys):
     assert time.perf_counter() - start < 10
     assert code == 2
     assert_one_line(err, f"http://{host}/LaMP_3/dev/dev_questions.json", "offline?")
+
+
+def test_credentials_in_the_base_url_never_reach_an_error_line_or_the_manifest(site, tmp_path, capsys):
+    root = tmp_path / "lamp"
+    with serve(site) as server:
+        secret_url = server.url.replace("http://", "http://reader:s3cret@")
+        code, err = fetch(capsys, "LaMP_3", "--root", str(root), "--base-url", secret_url + "moved/")
+        assert code == 2
+        assert_one_line(err, server.url + "moved/LaMP_3/dev/dev_questions.json", "HTML page, not JSON")
+        assert "s3cret" not in err and "reader" not in err
+        code, err = fetch(capsys, "LaMP_3", "--root", str(root), "--base-url", secret_url)
+        assert code == 0, err
+    manifest_text = (root / "manifest.json").read_text()
+    assert "s3cret" not in manifest_text and "s3cret" not in err
+    urls = {e["url"] for e in json.loads(manifest_text)["files"]}
+    assert urls == {server.url + "LaMP_3/dev/dev_questions.json", server.url + "LaMP_3/dev/dev_outputs.json"}

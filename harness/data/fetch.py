@@ -34,7 +34,10 @@ RETIRED_LAMP2_FIELDS = {"title", "text", "category"}  # the news-categorization 
 
 
 class FetchError(ReaperError):
-    """A download or validation failure, always naming the URL."""
+    """A download or validation failure, always naming the URL (without its user-info: errors are shared)."""
+
+    def __init__(self, url: str, problem: str) -> None:
+        super().__init__(f"{public_url(url)}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -121,18 +124,18 @@ def download(client: httpx.Client, url: str, part: Path, label: str) -> None:
             if response.status_code == 416 and offset:  # the part already holds every byte
                 return
             if response.status_code not in (200, 206):
-                raise FetchError(f"{url}: HTTP {response.status_code} {response.reason_phrase}")
+                raise FetchError(url, f"HTTP {response.status_code} {response.reason_phrase}")
             if response.status_code == 200:
                 offset = 0  # the server ignored the range: start over
             _write_stream(response, part, offset, label, url)
     except httpx.ConnectTimeout:
-        raise FetchError(f"{url}: cannot connect (timed out); offline? check --base-url or ${BASE_URL_ENV}") from None
+        raise FetchError(url, f"cannot connect (timed out); offline? check --base-url or ${BASE_URL_ENV}") from None
     except httpx.TransportError as err:
         if answered:
             size = part.stat().st_size if part.exists() else 0
-            raise FetchError(f"{url}: transfer interrupted after {size} bytes ({err}); "
+            raise FetchError(url, f"transfer interrupted after {size} bytes ({err}); "
                              "rerun the same command to resume") from None  # fmt: skip
-        raise FetchError(f"{url}: cannot connect ({err}); offline? check --base-url or ${BASE_URL_ENV}") from None
+        raise FetchError(url, f"cannot connect ({err}); offline? check --base-url or ${BASE_URL_ENV}") from None
 
 
 def _write_stream(response: httpx.Response, part: Path, offset: int, label: str, url: str) -> None:
@@ -146,7 +149,7 @@ def _write_stream(response: httpx.Response, part: Path, offset: int, label: str,
         os.fsync(handle.fileno())
     size = part.stat().st_size
     if total is not None and size != total:
-        raise FetchError(f"{url}: incomplete ({size} of {total} bytes); rerun the same command to resume")
+        raise FetchError(url, f"incomplete ({size} of {total} bytes); rerun the same command to resume")
 
 
 def _bar(total: int | None, initial: int, label: str) -> Any:
@@ -160,14 +163,14 @@ def validate(path: Path, item: Wanted, url: str) -> None:
     """The file is JSON of the task's schema, else a one-line error naming the URL."""
     first = _first_byte(path)
     if first == "<":
-        raise FetchError(f"{url}: the server sent an HTML page, not JSON (wrong path, or the host moved: --base-url)")
+        raise FetchError(url, "the server sent an HTML page, not JSON (wrong path, or the host moved: --base-url)")
     expected = "[" if item.kind == "questions" else "{"
     if first != expected:
-        raise FetchError(f"{url}: not a LaMP {item.kind} file (starts with {first!r}, expected {expected!r})")
+        raise FetchError(url, f"not a LaMP {item.kind} file (starts with {first!r}, expected {expected!r})")
     try:
         _validate_questions(path, item, url) if item.kind == "questions" else _validate_outputs(path, item, url)
     except DataError as err:
-        raise FetchError(f"{url}: record {err.record_id}: field {err.field!r}: {err.problem}") from None
+        raise FetchError(url, f"record {err.record_id}: field {err.field!r}: {err.problem}") from None
 
 
 def _validate_questions(path: Path, item: Wanted, url: str) -> None:
@@ -182,7 +185,7 @@ def _validate_questions(path: Path, item: Wanted, url: str) -> None:
         to_example(row, position, url, task)
         count += 1
     if count == 0:
-        raise FetchError(f"{url}: no questions")
+        raise FetchError(url, "no questions")
 
 
 def _validate_outputs(path: Path, item: Wanted, url: str) -> None:
@@ -191,7 +194,7 @@ def _validate_outputs(path: Path, item: Wanted, url: str) -> None:
     task = get_task(item.task)
     golds = read_outputs(str(path), task)
     if item.task == "LaMP_2" and golds and all(g not in (task.labels or ()) for g in golds.values()):
-        raise FetchError(f"{url}: the retired news-categorization LaMP_2 (golds like {next(iter(golds.values()))!r}), "
+        raise FetchError(url, f"the retired news-categorization LaMP_2 (golds like {next(iter(golds.values()))!r}), "
                          "not movie tagging (LaMP_2/new/)")  # fmt: skip
     check_golds(golds, task, url)
 
@@ -200,7 +203,7 @@ def _refuse_retired_lamp2(row: Any, url: str) -> None:
     profile = row.get("profile") if isinstance(row, dict) else None
     item = profile[0] if isinstance(profile, list) and profile and isinstance(profile[0], dict) else {}
     if set(item) >= RETIRED_LAMP2_FIELDS and "description" not in item:
-        raise FetchError(f"{url}: the retired news-categorization LaMP_2 (profile items have "
+        raise FetchError(url, f"the retired news-categorization LaMP_2 (profile items have "
                          f"{', '.join(sorted(item))}), not movie tagging (LaMP_2/new/)")  # fmt: skip
 
 
@@ -212,7 +215,7 @@ def _records(path: Path, url: str) -> Iterator[tuple[Any, str]]:
             for index, row in enumerate(ijson.items(handle, "item", use_float=True)):
                 yield row, f"#{index}"
         except ijson.JSONError as err:
-            raise FetchError(f"{url}: invalid JSON: {str(err).splitlines()[0]}") from None
+            raise FetchError(url, f"invalid JSON: {str(err).splitlines()[0]}") from None
 
 
 def _first_byte(path: Path) -> str:
