@@ -260,3 +260,24 @@ def test_one_job_per_model_two_concurrent_jobs_share_one_store_and_table_merges_
     again = reaper_run(tmp_path, *grid, timeout=600)
     cells, loads, computed, disk, memo, failed, samples = closing(again.stderr)
     assert (cells, loads, computed, failed) == (6, 0, 0, 2)  # everything from the shared store and caches
+
+
+def test_every_cell_is_checked_before_any_engine_starts_and_a_grid_with_no_good_cell_launches_nothing(tmp_path):
+    # hydra/launcher=basic runs the cells one by one: without the sweeper's preflight, LaMP_6's mistake
+    # (no file given, no bundled sample) would show only after LaMP_2's engine had loaded and run
+    result = reaper_run(tmp_path, "-m", "model=canned", "task=lamp2,lamp6", "hydra/launcher=basic")
+    assert result.returncode == 3, result.stderr[-3000:]
+    lines = result.stderr.splitlines()
+    [checked] = [i for i, line in enumerate(lines) if line.startswith("[reaper] preflight: cell 1 ")]
+    assert "task=lamp6" in lines[checked] and NO_SAMPLE in lines[checked]
+    [loading] = [i for i, line in enumerate(lines) if line.startswith("[reaper] loading canned")]
+    assert checked < loading
+    assert {k[0]: v for k, v in by_task_and_model(tmp_path / "runs").items()} == {
+        "LaMP_2": {"summary.json"}, "LaMP_6": {"error.json", "error.log"}}  # fmt: skip
+
+    none_good = reaper_run(tmp_path / "again", "-m", "model=canned", "task=lamp6", "retriever=bm25,none")
+    assert none_good.returncode == 2, none_good.stderr[-3000:]
+    errors = [line for line in none_good.stderr.splitlines() if line.startswith("reaper: error:")]
+    assert errors == ["reaper: error: every cell of the grid failed its preflight (2 of 2; lines above)"]
+    assert none_good.stderr.count("[reaper] preflight: cell ") == 2 and "Traceback" not in none_good.stderr
+    assert not (tmp_path / "again" / "runs").exists() and "loading" not in none_good.stderr

@@ -108,6 +108,9 @@ def hydra_entry(overrides: list[str]) -> int:
     except (HydraException, OmegaConfBaseException) as err:
         print(f"reaper: error: {composition_error(err)}", file=sys.stderr)
         return EXIT_USAGE
+    except ReaperError as err:  # the sweeper's preflight: no cell of the grid can run
+        print(f"reaper: error: {one_line(err)}", file=sys.stderr)
+        return EXIT_USAGE
     finally:
         from harness.backends.pool import close_backend
 

@@ -21,15 +21,16 @@ import os
 import socket
 import traceback
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
+from omegaconf import DictConfig, open_dict
 
-from harness.config import RunConfig
+from harness.config import RunConfig, to_run_config
 from harness.errors import ReaperError, one_line
 from harness.io import write_json_atomic
 from harness.progress import note
@@ -60,6 +61,18 @@ class CellOutcome:
     """model loads and retrievals (computed, disk cache hits, memo hits) this cell caused."""
     process: str = PROCESS
     """host, pid and a random tag of the process that ran the cell."""
+
+
+def compose_cell(hydra_context: Any, config: DictConfig, overrides: Sequence[str]) -> RunConfig:
+    """The RunConfig a sweep's cell will run with: its job config composed as the launcher will, then
+    the same conversion the cell itself runs with (so launchers and sweepers see the cell exactly)."""
+    cfg: DictConfig = hydra_context.config_loader.load_sweep_config(config, list(overrides))
+    with open_dict(cfg):
+        del cfg["hydra"]
+    run_cfg: Any = to_run_config(cfg)
+    if not isinstance(run_cfg, RunConfig):
+        raise ReaperError(f"the cell {' '.join(overrides)} does not compose to a run config")
+    return run_cfg
 
 
 def process_counters() -> dict[str, int]:

@@ -2,10 +2,10 @@
 
 A real grid starts a multi-minute engine per model; a misspelt parser, a bad method value or a hub
 model that is not on this (offline) machine must fail in seconds, not after the engine loaded or
-with a library traceback. ``preflight`` runs first in ``prepare_cell`` for every cell (the pooled
-launcher prepares every cell of a grid before its first generation, so all of a grid's cells are
-checked before any engine starts). Each check raises a ``ReaperError`` naming the setting and
-its fix; the CLI prints it as one line and exits 2.
+with a library traceback. ``preflight`` runs first in ``prepare_cell`` for every cell, and in a grid
+the default sweeper (hydra_plugins/reaper_checked_sweeper) runs it on every cell before any cell
+starts, under every launcher. Each check raises a ``ReaperError`` naming the setting and its fix;
+the CLI prints it as one line and exits 2.
 
 Checked here: the task name and its data files, the backend and reasoning parser, the method and
 its parameter values, and that a hub model (generation, prompt budget tokenizer, dense retriever)
@@ -24,6 +24,7 @@ from harness.backends.base import model_path
 from harness.backends.reasoning_parsers import PARSERS
 from harness.config import ModelConfig, RetrieverConfig, RunConfig, engine_settings
 from harness.data.layout import resolve_sources
+from harness.data.load import bundled_files
 from harness.errors import ReaperError
 from harness.registry import BACKENDS, METHODS, get_task
 from harness.run.cell_checks import check_cell
@@ -37,7 +38,11 @@ def preflight(cfg: RunConfig) -> Method:
     """Check the cell's settings without loading anything heavy; returns the constructed method."""
     check_cell(cfg)  # sizes and output folders
     task = get_task(cfg.task.name)
-    resolve_sources(task.name, cfg.task.questions, cfg.task.outputs, cfg.data.root, cfg.data.split, cfg.data.partition)
+    sources = resolve_sources(
+        task.name, cfg.task.questions, cfg.task.outputs, cfg.data.root, cfg.data.split, cfg.data.partition
+    )
+    if sources.questions is None:
+        bundled_files(task)  # no file given: the task must have a bundled sample (LaMP_6 has none)
     check_model(cfg.model)
     check_retriever(cfg.retriever)
     engine = check_engine(cfg.model)

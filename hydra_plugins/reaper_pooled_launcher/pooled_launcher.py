@@ -10,13 +10,12 @@ launchers are unchanged (each of their jobs generates its own cells).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from hydra._internal.core_plugins.basic_launcher import BasicLauncher
 from hydra.core.utils import JobReturn
-from omegaconf import DictConfig, open_dict
 
-from harness.config import RunConfig, to_run_config
+from harness.config import RunConfig
+from harness.run.grid import compose_cell
 
 
 class PooledLauncher(BasicLauncher):
@@ -33,10 +32,6 @@ class PooledLauncher(BasicLauncher):
         """The RunConfig the cell will run with, or None when it does not compose (it reports why)."""
         assert self.hydra_context is not None and self.config is not None
         try:
-            cfg: DictConfig = self.hydra_context.config_loader.load_sweep_config(self.config, list(overrides))
-            with open_dict(cfg):
-                del cfg["hydra"]
-            run_cfg: Any = to_run_config(cfg)  # the conversion each cell itself runs with
+            return compose_cell(self.hydra_context, self.config, overrides)
         except Exception:  # noqa: BLE001 - the cell itself fails with its one-line error
             return None
-        return run_cfg if isinstance(run_cfg, RunConfig) else None
