@@ -172,6 +172,47 @@ class MethodConfig:
     """method-specific settings (keyword arguments of the method); typed by the method's schema when it has one."""
 
 
+def _settings(name: str) -> Any:
+    """A default factory of a built-in analyzer's settings node (harness.analyzers.settings)."""
+    from harness.analyzers.settings import SETTINGS
+
+    return field(default_factory=SETTINGS[name])
+
+
+@dataclass
+class AnalyzerConfig:
+    """Which failure-mode analyzers run and with which thresholds (``reaper run`` and ``reaper analyze``).
+
+    Each built-in's node is made from its constructor (the one place a threshold's default is
+    written), so ``analyzer.divergent_thinking.drift_share=0.4`` is checked at composition. Not part
+    of the spec hash: changing them re-analyses the same run directory (the analysis cache is keyed
+    by them).
+    """
+
+    names: list[str] | None = None
+    """analyzers to run; None = format_misalignment, divergent_thinking, retrieval_misuse (+ llm_judge when its model is set)."""
+    format_misalignment: Any = _settings("format_misalignment")
+    """thresholds of format_misalignment (keyword arguments of FormatMisalignment)."""
+    divergent_thinking: Any = _settings("divergent_thinking")
+    """thresholds of divergent_thinking (keyword arguments of DivergentThinking)."""
+    retrieval_misuse: Any = _settings("retrieval_misuse")
+    """thresholds of retrieval_misuse (keyword arguments of RetrievalMisuse)."""
+    llm_judge: Any = _settings("llm_judge")
+    """the optional LLM judge: model (a hydra_conf/model name or YAML path; null = off) and its budgets."""
+    plugins: dict[str, Any] = field(default_factory=dict)
+    """settings of plugin analyzers by name (their constructors' keyword arguments), e.g. +analyzer.plugins.mine.k=2"""
+
+    def by_name(self) -> dict[str, dict[str, Any]]:
+        """Every analyzer's settings as plain keyword arguments, built-ins and plugins alike."""
+        from dataclasses import asdict, is_dataclass
+
+        out = {name: dict(settings) for name, settings in self.plugins.items()}
+        for name in ("format_misalignment", "divergent_thinking", "retrieval_misuse", "llm_judge"):
+            node = getattr(self, name)
+            out[name] = asdict(node) if is_dataclass(node) and not isinstance(node, type) else dict(node or {})
+        return out
+
+
 @dataclass
 class RunConfig:
     """One cell of a grid: task x retriever x model x method."""
@@ -196,10 +237,20 @@ class RunConfig:
     """read finished generations and retrievals from the caches; false = regenerate (--no-cache)."""
     analyze: bool = True
     """run the failure-mode analyzers at the end of a run."""
+    analyzer: AnalyzerConfig = field(default_factory=AnalyzerConfig)
+    """the analyzers and their thresholds (hydra_conf/analyzer presets; not in the spec hash)."""
     bootstrap: int = 1000
     """bootstrap resamples for 95% intervals."""
     seed: int = 0
     """seed of the bootstrap intervals (sampling has model.generation.seed)."""
+
+
+@dataclass
+class AnalysisConfig:
+    """``reaper analyze`` and ``reaper rescore``: the analyzers' settings alone (hydra_conf/analysis.yaml)."""
+
+    analyzer: AnalyzerConfig = field(default_factory=AnalyzerConfig)
+    """the analyzers and their thresholds, composed exactly as reaper run's ``analyzer``."""
 
 
 def register_configs() -> None:
@@ -213,6 +264,7 @@ def register_configs() -> None:
 
     cs = ConfigStore.instance()
     cs.store(name="run_schema", node=RunConfig)  # validates every group from the root; no group offers a schema
+    cs.store(name="analysis_schema", node=AnalysisConfig)  # reaper analyze/rescore: the analyzer group alone
     for name, params in method_schemas().items():
         cs.store(group="method_params", name=name, node=params)
 

@@ -14,7 +14,14 @@ from dataclasses import fields, is_dataclass
 
 
 def field_docs(cls: type) -> dict[str, str | None]:
-    """Field name -> its attribute docstring (None when it has none), in declaration order."""
+    """Field name -> its attribute docstring (None when it has none), in declaration order.
+
+    A dataclass made at run time (an analyzer's settings, derived from its constructor) has no
+    source; it carries its docs as ``__field_docs__``.
+    """
+    made = getattr(cls, "__field_docs__", None)
+    if isinstance(made, dict):
+        return {f.name: made.get(f.name) for f in fields(cls)}  # type: ignore[arg-type]
     tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
     body = tree.body[0].body  # type: ignore[attr-defined]
     docs: dict[str, str | None] = {}

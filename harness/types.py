@@ -363,7 +363,8 @@ AnalyzerPopulation = Literal["ok", "generated"]
 class Analyzer(Protocol):
     """Reads saved samples and returns per-sample tags, a score and evidence, keyed by sample id.
 
-    Built with its settings (``hydra_conf/analyzer/<name>.yaml``) as keyword arguments.
+    Built with its settings as keyword arguments: a built-in's from ``analyzer.<name>`` (a node made
+    from its constructor, harness.analyzers.settings), a plugin's from ``analyzer.plugins.<name>``.
     """
 
     name: str

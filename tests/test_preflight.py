@@ -49,6 +49,10 @@ MISTAKES = [
     (["model=canned", "data.root=./no-root"], ["LaMP_4", "reaper data fetch LaMP_4"]),
     (["model=canned", "task.questions=./missing.json"], ["task.questions", "missing.json"]),
     (["model=deepseek_reasoner", "method=rpi"], ["method=rpi", "chat-only", "continuation=chat"]),
+    (["model=canned", "analyzer.divergent_thinking.drift_shar=0.4"], ["analyzer.divergent_thinking.drift_shar"]),
+    (["model=canned", "+analyzer.retrieval_misuse.bogus=1"], ["analyzer.retrieval_misuse.bogus", "copy_rouge_l"]),
+    (["model=canned", "analyzer.format_misalignment.long_ratio=long"], ["analyzer.format_misalignment.long_ratio"]),
+    (["model=canned", "analyzer=bogus"], ["analyzer/bogus", "conservative", "lexical"]),
 ]
 
 

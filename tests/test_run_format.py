@@ -9,7 +9,7 @@ from dataclasses import replace
 from importlib.metadata import version
 from pathlib import Path
 
-from harness.config import GenerationConfig, ModelConfig, RunConfig, ScoringConfig
+from harness.config import AnalyzerConfig, GenerationConfig, ModelConfig, RunConfig, ScoringConfig
 from harness.run.pipeline import spec_dict, spec_hash
 
 REPO = Path(__file__).resolve().parent.parent
@@ -26,8 +26,12 @@ def run(tmp_path: Path, *overrides: str) -> subprocess.CompletedProcess:
 
 
 def hash_before_this_change(cfg: RunConfig) -> str:
-    """The formula every existing run directory was named with: all of spec_dict, analyze and bootstrap included."""
-    return hashlib.sha256(json.dumps(spec_dict(cfg), sort_keys=True).encode()).hexdigest()[:10]
+    """The formula every existing run directory was named with: all of spec_dict, analyze and bootstrap included.
+
+    ``analyzer`` (the analyzers' settings) did not exist in the config then.
+    """
+    data = {k: v for k, v in spec_dict(cfg).items() if k != "analyzer"}
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:10]
 
 
 def test_spec_hash_ignores_analyze_bootstrap_and_seed_and_keeps_the_old_hash_of_default_runs():
@@ -35,6 +39,8 @@ def test_spec_hash_ignores_analyze_bootstrap_and_seed_and_keeps_the_old_hash_of_
     assert spec_hash(cfg) == hash_before_this_change(cfg)  # existing default runs keep their directory
     assert spec_hash(replace(cfg, analyze=False)) == spec_hash(cfg)
     assert spec_hash(replace(cfg, bootstrap=50)) == spec_hash(cfg)
+    strict = AnalyzerConfig(names=["format_misalignment"], plugins={"mine": {"k": 1}})
+    assert spec_hash(replace(cfg, analyzer=strict)) == spec_hash(cfg)
     assert hash_before_this_change(replace(cfg, analyze=False)) != spec_hash(cfg)  # what changed: these runs
     assert spec_hash(replace(cfg, scoring=ScoringConfig(official=True))) != spec_hash(cfg)
     other_sampling = replace(cfg.model, generation=GenerationConfig(temperature=0.6))

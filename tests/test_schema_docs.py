@@ -27,3 +27,5 @@ def test_schema_markdown_expands_nested_configs():
     lines = schema_markdown(config.RunConfig)
     assert "- `model.api.timeout_s`: per-request timeout in seconds." in lines
     assert lines[0].startswith("- `task`: ")
+    drift = next(line for line in lines if line.startswith("- `analyzer.divergent_thinking.drift_share`: "))
+    assert "DivergentThinking(drift_share=…): default 0.333" in drift

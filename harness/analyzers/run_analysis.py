@@ -13,12 +13,15 @@ per-sample result into ``sample["tags"][name]`` and the rates into summary.json:
 - ``failure_modes_n[tag]``: that denominator. ``failure_mode_scores[analyzer]``: mean score.
 - ``judge_agreement[mode]``: rules vs LLM judge (n, simple agreement, Cohen's kappa), when judged.
 - ``analyzers[name]``: the package and version of each analyzer that ran.
+- ``analyzer_settings[name]``: the thresholds it ran with (the run's ``analyzer`` config,
+  defaults included), so a rate can be read with the settings that produced it.
 
 Results are cached per analyzer in the run directory (``analysis_cache.json``), keyed by what decides
 them: the analyzer's name and settings (every constructor parameter, defaults included), the code of
 the analysis (``harness.analyzers.cache``) and the content of what it reads (samples without their
-tags, inputs, retrieved items). A rerun or rescore of a finished cell whose inputs did not change runs
-no analyzer.
+tags, inputs, retrieved items). A rerun or rescore of a finished cell whose inputs and settings did not
+change runs no analyzer; new thresholds (``analyzer.<name>.<key>=…``) re-analyse, in the same run
+directory (the settings are not in the spec hash).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.analyzers import BUILTINS, MODE_OF, RULE_BASED
-from harness.analyzers.cache import AnalysisCache, inputs_digest
+from harness.analyzers.cache import AnalysisCache, effective_settings, inputs_digest
 from harness.analyzers.common import Context, attach_context
 from harness.errors import ReaperError
 from harness.io import read_jsonl, write_json_atomic
@@ -39,12 +42,15 @@ from harness.run.run_files import read_samples, write_samples
 from harness.types import Sample, Task
 
 log = logging.getLogger("reaper")
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "hydra_conf" / "analyzer"
 CACHE_FILE = "analysis_cache.json"
 
 
 def analyze_run(run_dir: Path, config: dict[str, Any] | None = None, names: list[str] | None = None) -> dict[str, Any]:
-    """Run the analyzers over a run directory; returns the summary entries it wrote."""
+    """Run the analyzers over a run directory; returns the summary entries it wrote.
+
+    ``config``: per analyzer name, the keyword arguments it is built with (``AnalyzerConfig.by_name``;
+    a missing one takes the constructor's defaults). ``names``: which run (default: ``default_names``).
+    """
     run_dir = Path(run_dir)
     for needed in ("spec.json", "samples.jsonl"):
         if not (run_dir / needed).exists():
@@ -60,7 +66,7 @@ def analyze_run(run_dir: Path, config: dict[str, Any] | None = None, names: list
     cache = AnalysisCache(run_dir / CACHE_FILE, inputs_digest(samples, contexts), task)
     results, reused = {}, []
     for name, analyzer in analyzers.items():
-        settings = analyzer_settings(name, (config or {}).get(name))
+        settings = analyzer_settings(name, config)
         cached = cache.get(name, analyzer, settings)
         if cached is not None:
             results[name] = cached
@@ -79,6 +85,9 @@ def analyze_run(run_dir: Path, config: dict[str, Any] | None = None, names: list
     write_samples(run_dir, rows)
     entries = summarize_failures(analyzers, results, samples, task)
     entries["analyzers"] = {name: ANALYZERS.package(name) for name in analyzers}  # which package tagged them
+    entries["analyzer_settings"] = {
+        name: recorded_settings(a, analyzer_settings(name, config)) for name, a in analyzers.items()
+    }
     summary_path = run_dir / "summary.json"
     summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.exists() else {}
     summary.update(entries)
@@ -92,18 +101,12 @@ def default_names(config: dict[str, Any] | None) -> list[str]:
     return [*RULE_BASED, *(["llm_judge"] if judge.get("model") or judge.get("backend") else [])]
 
 
-def analyzer_settings(name: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """hydra_conf/analyzer/<name>.yaml (thresholds) updated with ``overrides``."""
-    settings: dict[str, Any] = {}
-    path = CONFIG_DIR / f"{name}.yaml"
-    if path.exists():
-        from omegaconf import OmegaConf
+def analyzer_settings(name: str, config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The keyword arguments ``name`` is built with: its entry of ``config`` (``AnalyzerConfig.by_name``).
 
-        loaded = OmegaConf.to_container(OmegaConf.load(path), resolve=True)
-        settings.update({str(k): v for k, v in loaded.items()} if isinstance(loaded, dict) else {})
-    settings.pop("name", None)
-    settings.update(overrides or {})
-    return settings
+    Only what is given: every default is the analyzer's constructor's, written there once.
+    """
+    return dict((config or {}).get(name) or {})
 
 
 def build_analyzers(names: list[str], config: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -115,10 +118,23 @@ def build_analyzers(names: list[str], config: dict[str, Any] | None = None) -> d
         except LookupError as err:
             raise ReaperError(f"{err}; built-in: {', '.join(BUILTINS)}") from None
         try:
-            out[name] = factory(**analyzer_settings(name, (config or {}).get(name)))
+            out[name] = factory(**analyzer_settings(name, config))
         except TypeError as err:
-            raise ReaperError(f"analyzer {name}: bad setting ({err})") from None
+            raise ReaperError(f"analyzer {name}: bad setting ({err}); set analyzer.plugins.{name}.<key>") from None
     return out
+
+
+def recorded_settings(analyzer: Any, settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings an analyzer ran with as summary.json records them (plain data only)."""
+    return {k: v for k, v in effective_settings(analyzer, settings).items() if _plain(v)}
+
+
+def _plain(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def load_contexts(run_dir: Path, spec: dict[str, Any], task: Task, samples: list[Sample]) -> dict[str, Context]:

@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     _command(sub, "retrieve", "rank each user's profile items", _retrieve, _retrieve_args)
     _command(sub, "prompts", "build the profile-augmented prompts", _prompts, _prompts_args)
     _command(sub, "rescore", "rebuild samples and summary of a run directory or a folder of runs (no model)",
-             _rescore, _rundir_args)  # fmt: skip
+             _rescore, _rescore_args)  # fmt: skip
     _command(sub, "tasks", "list the available tasks (built-in and installed plugins)", _list_tasks, lambda p: None)
     for name, (help_text, module) in EXTRA_COMMANDS.items():
         if importlib.util.find_spec(module) is not None:
@@ -192,8 +192,17 @@ def _rundir_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("run_dir", help="a run directory (with spec.json and generations.jsonl), or a folder of them")
 
 
+def _rescore_args(p: argparse.ArgumentParser) -> None:
+    _rundir_args(p)
+    p.add_argument("overrides", nargs="*", metavar="OVERRIDE",
+                   help="analyzer settings as in reaper run (analyzer=PRESET, analyzer.<analyzer>.<key>=VALUE),"
+                   " on top of each run's own")  # fmt: skip
+
+
 def _rescore(ns: argparse.Namespace) -> None:
+    """Scores and analysis again, from the run's files; the analyzers use the run's own settings + overrides."""
     from harness.analyzers.run_analysis import analyze_run
+    from harness.cli.analyze import Choice
     from harness.run.pipeline import score_run
 
     root = Path(ns.run_dir)
@@ -202,9 +211,11 @@ def _rescore(ns: argparse.Namespace) -> None:
         for name in ("spec.json", "inputs.jsonl", "generations.jsonl"):
             if not (run_dir / name).exists():
                 raise ReaperError(f"{run_dir}: not a run directory (no {name})")
+    choice = Choice(overrides=list(ns.overrides))
+    settings = {run_dir: choice.settings(json.loads((run_dir / "spec.json").read_text())) for run_dir in runs}
     for run_dir in runs:
         summary = score_run(run_dir)  # samples are rebuilt without tags: analyse them again
-        analyze_run(run_dir)
+        analyze_run(run_dir, *settings[run_dir])
         metrics = {k: v["value"] for k, v in summary["metrics"].items() if "@" not in k}
         print(json.dumps(metrics if run_dir == root else {"run": str(run_dir.relative_to(root)), **metrics}))
 

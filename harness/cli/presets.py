@@ -18,7 +18,7 @@ from hydra.core.config_store import ConfigStore
 from harness.errors import ReaperError
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "hydra_conf"
-GROUPS = ("task", "retriever", "model", "method")
+GROUPS = ("task", "retriever", "model", "method", "analyzer")
 
 
 def task_spellings(name: str) -> list[str]:

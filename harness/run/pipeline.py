@@ -130,7 +130,7 @@ def run_cell(cfg: RunConfig) -> Path:
     if cfg.analyze:
         from harness.analyzers.run_analysis import analyze_run
 
-        analyze_run(run_dir)
+        analyze_run(run_dir, cfg.analyzer.by_name(), cfg.analyzer.names)
     return run_dir
 
 
@@ -173,6 +173,8 @@ FORMAT_VERSION = 1
 """Version of the run directory's format, in spec.json and summary.json (absent: written before versions)."""
 HASHED_AS_DEFAULT = ("analyze", "bootstrap")
 """Settings that change neither generations nor metric values, so not the run directory either."""
+NOT_HASHED = ("analyzer",)
+"""Settings left out of the spec hash altogether (added after hashes existed, so runs keep theirs)."""
 
 
 def spec_dict(cfg: RunConfig) -> dict[str, Any]:
@@ -194,10 +196,14 @@ def spec_hash(cfg: RunConfig) -> str:
     resamples) enter it at their defaults whatever their value, so changing only
     them rewrites the same run directory instead of making a second one. Hashed as their defaults
     rather than dropped, so that every run made with the defaults keeps the hash it had before.
+    The analyzers' settings (``analyzer``) are left out for the same reason: they key the analysis
+    cache instead, so new thresholds re-analyse the same run directory.
     """
     data = spec_dict(cfg)
     defaults = asdict(RunConfig())
     data.update({key: defaults[key] for key in HASHED_AS_DEFAULT})
+    for key in NOT_HASHED:
+        data.pop(key, None)
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:10]
 
 
