@@ -28,7 +28,7 @@ from harness.types import Example, Generation, Sample  # noqa: E402
 LABELLED = sorted((ROOT / "tests" / "data").glob("labelled_failures*.jsonl"))
 # Tags that do not reach 0.8 precision and recall on the labelled sets yet (reported, not hidden):
 # the test fails when any other tag drops below 0.8.
-KNOWN_BELOW: frozenset[str] = frozenset({"divergent.drift"})  # precision 0.69 with the Qwen3 long traces
+KNOWN_BELOW: frozenset[str] = frozenset()
 Runs = dict[tuple[str, str], list[tuple[Sample, set[str]]]]
 
 

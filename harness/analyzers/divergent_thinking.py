@@ -25,9 +25,10 @@ from harness.analyzers.common import (
     result,
     trace_of,
 )
+from harness.analyzers.drift import JUDGING, new_specifics, on_task_by_words, speaks_of_wording, stretches
 from harness.embeddings import CachedEmbedder
 from harness.registry import ANALYZERS
-from harness.text import content_words, labels_in, sentences, words
+from harness.text import content_words, sentences, words
 from harness.types import Sample, Task
 
 NAME = "divergent_thinking"
@@ -37,232 +38,6 @@ DEFAULT_LEXICON = (
     "or maybe", "but then again", "scratch that", "let me rethink", "no, wait", "let me re-evaluate",
 )  # fmt: skip
 _LEAD_IN = r"^(?:(?:but|and|oh|no|so|okay|hmm+)[,.!]?\s+)?"
-# The vocabulary of judging a personalization item: a sentence made mostly of these words (plus the
-# input's, the items' and the labels') is on task whatever else it says.
-JUDGING = frozenset(
-    [
-        "user",
-        "user's",
-        "users",
-        "person",
-        "person's",
-        "author",
-        "author's",
-        "reviewer",
-        "reviewer's",
-        "writer",
-        "journalist",
-        "customer",
-        "cook",
-        "profile",
-        "history",
-        "previous",
-        "past",
-        "earlier",
-        "prior",
-        "usual",
-        "usually",
-        "typical",
-        "typically",
-        "often",
-        "tends",
-        "tend",
-        "pattern",
-        "patterns",
-        "style",
-        "tone",
-        "voice",
-        "preference",
-        "preferences",
-        "prefer",
-        "prefers",
-        "habit",
-        "habits",
-        "similar",
-        "consistent",
-        "consistently",
-        "other",
-        "others",
-        "own",
-        "answer",
-        "answers",
-        "label",
-        "labels",
-        "tag",
-        "tags",
-        "tagged",
-        "tagging",
-        "rating",
-        "ratings",
-        "rated",
-        "rate",
-        "rates",
-        "score",
-        "scores",
-        "scored",
-        "review",
-        "reviews",
-        "reviewed",
-        "headline",
-        "headlines",
-        "title",
-        "titles",
-        "tweet",
-        "tweets",
-        "paraphrase",
-        "paraphrased",
-        "subject",
-        "abstract",
-        "article",
-        "articles",
-        "movie",
-        "movies",
-        "film",
-        "films",
-        "product",
-        "products",
-        "paper",
-        "papers",
-        "reference",
-        "references",
-        "citation",
-        "cite",
-        "option",
-        "options",
-        "candidate",
-        "candidates",
-        "choice",
-        "choose",
-        "chose",
-        "pick",
-        "picked",
-        "decide",
-        "decision",
-        "final",
-        "fits",
-        "fit",
-        "fitting",
-        "match",
-        "matches",
-        "matching",
-        "suggests",
-        "suggest",
-        "indicates",
-        "indicate",
-        "implies",
-        "imply",
-        "sounds",
-        "positive",
-        "negative",
-        "neutral",
-        "sentiment",
-        "strongly",
-        "mildly",
-        "overall",
-        "mixed",
-        "praise",
-        "praises",
-        "complaint",
-        "complaints",
-        "criticism",
-        "critical",
-        "satisfied",
-        "dissatisfied",
-        "happy",
-        "unhappy",
-        "liked",
-        "disliked",
-        "enjoyed",
-        "loved",
-        "hated",
-        "high",
-        "low",
-        "higher",
-        "lower",
-        "average",
-        "middle",
-        "likely",
-        "probably",
-        "reasonable",
-        "sense",
-        "correct",
-        "wrong",
-        "instead",
-        "relevant",
-        "related",
-        "closer",
-        "closest",
-        "captures",
-        "capture",
-        "reflects",
-        "reflect",
-        "concise",
-        "catchy",
-        "short",
-        "long",
-        "length",
-        "words",
-        "wording",
-        "phrase",
-        "phrasing",
-        "keep",
-        "emphasize",
-        "focus",
-        "key",
-        "main",
-        "point",
-        "points",
-        "theme",
-        "themes",
-        "genre",
-        "genres",
-        "elements",
-        "aspects",
-        "mentions",
-        "mentioned",
-        "says",
-        "said",
-        "states",
-        "describes",
-        "described",
-        "description",
-        "talks",
-        "given",
-        "based",
-        "considering",
-        "consider",
-        "look",
-        "looking",
-        "check",
-        "checking",
-        "again",
-        "reconsider",
-        "confirm",
-        "sure",
-        "unsure",
-        "guess",
-        "option",
-        "alternatively",
-        "wait",
-        "actually",
-        "seems",
-        "stars",
-        "star",
-        "task",
-        "question",
-        "instruction",
-        "format",
-        "output",
-        "generate",
-        "write",
-        "writes",
-        "wrote",
-        "written",
-        "stick",
-        "better",
-        "best",
-    ]
-)
 
 
 @ANALYZERS.register(NAME)
@@ -276,8 +51,8 @@ class DivergentThinking:
         lexicon: list[str] | tuple[str, ...] = DEFAULT_LEXICON, switch_rate: float = 10.0, min_switches: int = 2,
         min_flips: int = 2, flip_rate: float = 1.0, list_echo_labels: int = 4, loop_ngram: int = 10,
         loop_min_repeats: int = 3, loop_share: float = 0.03, similarity: str = "embedding",
-        embedding_model: str | None = None, similarity_threshold: float = 0.4, grounded_share: float = 0.5,
-        drift_share: float = 1 / 3, min_sentence_words: int = 3, min_sentences: int = 4,
+        embedding_model: str | None = None, similarity_threshold: float = 0.5, topic_similarity: float = 0.3,
+        grounded_share: float = 0.5, drift_share: float = 1 / 3, min_sentence_words: int = 3, min_sentences: int = 4,
     ) -> None:  # fmt: skip
         self.long_percentile, self.long_median_ratio = long_percentile, long_median_ratio
         self.min_run_traces = min_run_traces  # fewer traces in the run: no length norm (n/a)
@@ -288,7 +63,8 @@ class DivergentThinking:
         self.list_echo_labels = list_echo_labels  # a sentence naming this many labels echoes the label list
         self.loop_ngram, self.loop_min_repeats, self.loop_share = loop_ngram, loop_min_repeats, loop_share
         self.similarity, self.embedding_model = similarity, embedding_model
-        self.similarity_threshold = similarity_threshold  # cosine to an input/item sentence: on task
+        self.similarity_threshold = similarity_threshold  # cosine to an input/item/answer sentence: on task
+        self.topic_similarity = topic_similarity  # below: another topic; above: on task unless it adds names
         self.grounded_share = grounded_share  # share of content words from input/items/labels/judging: on task
         self.drift_share, self.min_sentence_words, self.min_sentences = drift_share, min_sentence_words, min_sentences
         self._cached: CachedEmbedder | None = None  # opened on the first drift check that needs a model
@@ -378,31 +154,46 @@ class DivergentThinking:
         return favoured_answers(text, task, self.list_echo_labels)
 
     def _drift(self, traced: list[Sample], task: Task) -> dict[str, tuple[float, list[str]] | None]:
-        """Per trace: the share of its substantive words in off-task sentences (None: too few sentences).
+        """Per trace: the share of its substantive words in off-task stretches (None: too few sentences).
 
-        A sentence is on task when most of its content words come from the input, the items, the
-        labels or the vocabulary of judging, or when it is close in meaning to an input or item
-        sentence; only the sentences the words leave in doubt are embedded.
+        A sentence is on task when it names a label, has most of its content words from the input, items,
+        answer, labels or judging vocabulary, or is close in meaning to an input, item or answer sentence;
+        on the item's topic or about wording but not close, it is on task unless it brings names or years
+        of its own (the mark of topical trivia). Only the sentences words leave in doubt are embedded.
+        Off-task sentences count only as a stretch (``stretches``).
         """
-        jobs: dict[str, tuple[list[str], list[str]]] = {}
-        substantive: dict[str, int] = {}
+        jobs: dict[str, tuple[list[str], list[str], list[str], set[str]]] = {}
         label_words = {w for label in task.labels or () for w in content_words(label)}
         for s in traced:
             ctx = context_of(s)
             own = [x for x in sentences(s.reasoning) if len(content_words(x)) >= self.min_sentence_words]
             if len(own) < self.min_sentences:
                 continue
-            substantive[s.id] = sum(len(words(x)) for x in own)
-            refs = sentences(ctx.input) + [x for i in ctx.retrieved_items or [] for x in sentences(item_text(i))]
+            items = [x for i in ctx.retrieved_items or [] for x in sentences(item_text(i))]
+            refs = [r for r in sentences(ctx.input) + items + sentences(s.answer) if content_words(r)]
             known = label_words | JUDGING | {w for r in refs for w in content_words(r)}
-            doubtful = [x for x in own if _grounded(x, known) < self.grounded_share and not labels_in(x, task)]
-            jobs[s.id] = (doubtful, [r for r in refs if content_words(r)] or [ctx.input or s.prompt])
-        sims = self._similarities(jobs)
+            doubtful = [x for x in own if not on_task_by_words(x, known, task, self.grounded_share)]
+            jobs[s.id] = (own, doubtful, refs or [ctx.input or s.prompt], {w for r in refs for w in words(r)})
+        sims = self._similarities({sid: (doubtful, refs) for sid, (_, doubtful, refs, _) in jobs.items()})
         out: dict[str, tuple[float, list[str]] | None] = {s.id: None for s in traced}
-        for sid, (doubtful, _) in jobs.items():
-            off = [x for x, sim in zip(doubtful, sims[sid], strict=True) if sim < self.similarity_threshold]
-            out[sid] = (sum(len(words(x)) for x in off) / max(substantive[sid], 1), off)
+        for sid, (own, doubtful, _, seen) in jobs.items():
+            cosine = dict(zip(doubtful, sims[sid], strict=True))
+            off = stretches([x in cosine and self._off_topic(x, float(cosine[x]), seen) for x in own])
+            off_text = [x for x, o in zip(own, off, strict=True) if o]
+            out[sid] = (sum(len(words(x)) for x in off_text) / max(sum(len(words(x)) for x in own), 1), off_text)
         return out
+
+    def _off_topic(self, sentence: str, cosine: float, seen: set[str]) -> bool:
+        """A doubtful sentence is off task unless close in meaning, or related and without names/years of its own.
+
+        Related: on the item's topic (cosine at least ``topic_similarity``) or about wording. Topical
+        trivia is related but brings its own names and dates; analysis of the item or of the answer's
+        wording names only what the input, items and answer contain.
+        """
+        if cosine >= self.similarity_threshold:
+            return False
+        related = cosine >= self.topic_similarity or speaks_of_wording(sentence)
+        return not related or bool(new_specifics(sentence, seen))
 
     def _similarities(self, jobs: dict[str, tuple[list[str], list[str]]]) -> dict[str, np.ndarray]:
         """Max cosine of each doubtful sentence to any reference sentence (cached, batched embeddings)."""
@@ -423,9 +214,3 @@ class DivergentThinking:
         if self._cached is None:
             self._cached = CachedEmbedder(self.embedding_model)
         return self._cached
-
-
-def _grounded(sentence: str, known: set[str]) -> float:
-    """Share of a sentence's content words found in the input, items, labels or judging vocabulary."""
-    own = content_words(sentence)
-    return sum(w in known for w in own) / len(own) if own else 1.0
