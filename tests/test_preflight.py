@@ -109,3 +109,23 @@ def test_o4_mini_preset_sends_max_completion_tokens(tmp_path: Path) -> None:
     body = server.bodies[0]
     assert body["max_completion_tokens"] == 8192 and "max_tokens" not in body
     assert body["model"] == "o4-mini"
+
+
+def test_the_hub_is_probed_once_per_endpoint_however_many_cells_ask(monkeypatch: pytest.MonkeyPatch) -> None:
+    import httpx
+
+    calls: list[str] = []
+
+    def refuse(url: str, timeout: float) -> None:
+        calls.append(url)
+        raise httpx.ConnectError("refused")
+
+    monkeypatch.setattr(httpx, "head", refuse)
+    preflight.probe.cache_clear()
+    answers = [preflight.probe("http://hub.invalid/") for _ in range(5)] + [preflight.probe("http://other.invalid/")]
+    preflight.probe.cache_clear()
+    assert (
+        answers[:5] == ["ConnectError from http://hub.invalid/"] * 5
+        and answers[5] == "ConnectError from http://other.invalid/"
+    )
+    assert calls == ["http://hub.invalid/", "http://other.invalid/"]

@@ -16,6 +16,7 @@ earlier, at composition (harness.config).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from pathlib import Path
 from typing import Any
@@ -160,11 +161,19 @@ def hub_cache_dir() -> str:
 
 def hub_unreachable() -> str | None:
     """Why the hub cannot be reached (None when it answers at all)."""
-    import httpx
     from huggingface_hub import constants
 
+    return probe(constants.ENDPOINT)
+
+
+@functools.cache
+def probe(endpoint: str) -> str | None:
+    """One probe per endpoint and process: a grid's preflight checks every cell, and an unreachable
+    hub would otherwise cost its timeout once per cell before the first cell runs."""
+    import httpx
+
     try:
-        httpx.head(constants.ENDPOINT, timeout=HUB_PROBE_TIMEOUT_S)
+        httpx.head(endpoint, timeout=HUB_PROBE_TIMEOUT_S)
     except httpx.HTTPError as err:
-        return f"{type(err).__name__} from {constants.ENDPOINT}"
+        return f"{type(err).__name__} from {endpoint}"
     return None
