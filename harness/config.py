@@ -9,6 +9,7 @@ with Hydra's own message because the schemas are registered below.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -153,7 +154,7 @@ class ModelConfig:
     system_prompt: str | None = None
     """optional system message put before every prompt."""
     engine: dict[str, Any] = field(default_factory=dict)
-    """backend engine args passed through (vllm.LLM kwargs)"""
+    """backend engine settings, checked at preflight against the backend's engine_schema: vllm.LLM keywords (vllm), HfEngine (hf), OpenAIEngine (openai), CannedEngine (canned)."""
     api: ApiConfig = field(default_factory=ApiConfig)
     """server settings; used by backend=openai only."""
     batch_size: int = 64
@@ -286,6 +287,44 @@ def engine_settings(schema: type[T], engine: Any, backend: str) -> T:
         problem = " ".join(str(err).split("\n")[0].split())
         raise ReaperError(f"model.engine for backend={backend}: {problem}; known keys: {known}") from None
     return OmegaConf.to_object(merged)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class EngineKeywords:
+    """An open engine schema: ``model.engine`` passes through to a library call whose keyword names are checked.
+
+    For a backend whose engine takes a library's own (large, version-dependent) argument set, such as
+    vllm.LLM's: the names come from the installed library (``names``), so the check is neither a
+    copied subset nor stale; values are the library's to check.
+    """
+
+    library: str
+    """what the keys are passed to, as an error names it (e.g. "vllm.LLM")."""
+    names: Callable[[], frozenset[str] | None]
+    """the accepted keyword names of the installed library; None when it is not installed (no check)."""
+    elsewhere: dict[str, str] = field(default_factory=dict)
+    """keys the harness sets from other settings -> that setting (e.g. model -> model.path)."""
+    docs: str = ""
+    """where the keys are documented."""
+
+    def check(self, engine: Any, backend: str) -> None:
+        """One line naming the first key the library does not accept (and the closest known ones)."""
+        import difflib
+
+        known = self.names()
+        if known is None:
+            return
+        keys = [str(k) for k in engine] if isinstance(engine, (DictConfig, dict)) else []
+        for key in keys:
+            if key in self.elsewhere:
+                raise ReaperError(f"model.engine.{key} for backend={backend}: set {self.elsewhere[key]} instead")
+            if key not in known:
+                close = difflib.get_close_matches(key, sorted(known), n=3, cutoff=0.6)
+                hint = f"did you mean {' or '.join(close)}? " if close else ""
+                raise ReaperError(
+                    f"model.engine for backend={backend}: unknown key {key!r}; {hint}known keys: the {len(known)} "
+                    f"keyword arguments of the installed {self.library}{f' ({self.docs})' if self.docs else ''}"
+                )
 
 
 def to_run_config(cfg: DictConfig) -> RunConfig:

@@ -161,3 +161,21 @@ def test_failed_embedded_preparation_leaves_nothing_behind(tmp_path, monkeypatch
     with pytest.raises(OSError, match="disk full"):
         embedded.resolve_model_path("embedded:smollm2", tmp_path)
     assert [p.name for p in (tmp_path / "models").iterdir()] == ["smollm2-135m-instruct.lock"]
+
+
+def test_engine_settings_reach_the_loaded_model(tiny_model_dir: str) -> None:
+    """model.engine's dtype, device and attention kernel are what the loaded model has."""
+    import torch
+
+    engine = {"dtype": "bfloat16", "device": "cpu", "attn_implementation": "eager"}
+    b = BACKENDS.get("hf")(ModelConfig(backend="hf", path=tiny_model_dir, engine=engine))
+    try:
+        assert b.lm.dtype == torch.bfloat16 and b.device == "cpu"
+        assert b.lm.config._attn_implementation == "eager"
+    finally:
+        b.close()
+    default = BACKENDS.get("hf")(ModelConfig(backend="hf", path=tiny_model_dir))
+    try:
+        assert default.lm.dtype == torch.float32  # CPU default
+    finally:
+        default.close()

@@ -14,25 +14,54 @@ text like vLLM does. Latency per request is the batch's wall time divided by its
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 from harness.backends.base import build_generation, chat_messages, failed_generation, model_identity, model_path
 from harness.backends.embedded_model import resolve_model_path
-from harness.backends.vllm_backend import plain
-from harness.config import GenerationConfig, ModelConfig
+from harness.config import GenerationConfig, ModelConfig, engine_settings
 from harness.registry import BACKENDS
 from harness.types import Generation, Request
 
 
+class HfDtype(str, Enum):
+    """Weights' dtype: a torch dtype name, or auto (the checkpoint's own)."""
+
+    auto = "auto"
+    float32 = "float32"
+    float16 = "float16"
+    bfloat16 = "bfloat16"
+
+
+@dataclass
+class HfEngine:
+    """``model.engine`` of backend=hf (checked by harness.config.engine_settings before the model loads)."""
+
+    device: str | None = None
+    """torch device the model runs on (cpu, cuda, cuda:1, mps); None = cuda when available, else cpu."""
+    dtype: HfDtype | None = None
+    """auto | float32 | float16 | bfloat16; None = float32 on CPU (bf16 matmuls are slow without AMX), auto on GPU."""
+    attn_implementation: str | None = None
+    """from_pretrained's attention kernel (eager, sdpa, flash_attention_2); None = transformers' choice."""
+    trust_remote_code: bool = False
+    """run the model repository's own code (custom architectures), for the model and its tokenizer."""
+    from_pretrained: dict[str, Any] = field(default_factory=dict)
+    """further keyword arguments of AutoModelForCausalLM.from_pretrained, passed as given (from_pretrained
+    hands unknown ones to the model config, so they cannot be checked here)."""
+
+    def model_kwargs(self) -> dict[str, Any]:
+        """from_pretrained keyword arguments besides path, revision and dtype."""
+        named = {"attn_implementation": self.attn_implementation, "trust_remote_code": self.trust_remote_code or None}
+        return {**{k: v for k, v in named.items() if v is not None}, **self.from_pretrained}
+
+
 @BACKENDS.register("hf")
 class HfBackend:
-    """One transformers model and tokenizer; ``model.engine`` may set ``device`` and ``dtype``.
-
-    Other ``engine`` keys pass through to ``from_pretrained`` (e.g. ``attn_implementation``).
-    Default dtype: float32 on CPU (bf16 matmuls are slow on CPUs without AMX), "auto" on GPU.
-    """
+    """One transformers model and tokenizer; ``model.engine`` is ``HfEngine`` (device, dtype, kwargs)."""
 
     name = "hf"
+    engine_schema = HfEngine  # model.engine is checked against it before the model loads
     supports_raw_prompt = True
     supports_continue_final_message = True
     tokenizer: Any
@@ -46,15 +75,19 @@ class HfBackend:
         self.model = model
         self.model_id = model_identity(model)
         self.path = resolve_model_path(model_path(model))
-        engine = plain(model.engine)
-        self.device = str(engine.pop("device", None) or ("cuda" if torch.cuda.is_available() else "cpu"))
-        dtype = engine.pop("dtype", None) or ("float32" if self.device == "cpu" else "auto")
-        self.tokenizer = AutoTokenizer.from_pretrained(self.path, revision=model.revision)
+        engine = engine_settings(HfEngine, model.engine, "hf")
+        self.device = engine.device or ("cuda" if torch.cuda.is_available() else "cpu")
+        dtype = engine.dtype.value if engine.dtype else ("float32" if self.device == "cpu" else "auto")
+        remote = {"trust_remote_code": True} if engine.trust_remote_code else {}
+        self.tokenizer = AutoTokenizer.from_pretrained(self.path, revision=model.revision, **remote)
         self.tokenizer.padding_side = "left"  # decoder-only batches must end at the same position
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.lm = AutoModelForCausalLM.from_pretrained(
-            self.path, revision=model.revision, dtype=dtype if dtype == "auto" else getattr(torch, dtype), **engine
+            self.path,
+            revision=model.revision,
+            dtype=dtype if dtype == "auto" else getattr(torch, dtype),
+            **engine.model_kwargs(),
         ).to(self.device)  # type: ignore[arg-type]  # transformers' stubs type .to() for modules only
         self.lm.eval()
         eos = self.lm.generation_config.eos_token_id

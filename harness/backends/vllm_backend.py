@@ -26,13 +26,30 @@ from typing import Any
 
 from harness.backends.base import build_generation, chat_messages, failed_generation, model_identity, model_path
 from harness.backends.embedded_model import resolve_model_path
-from harness.config import GenerationConfig, ModelConfig
+from harness.backends.library_keywords import dataclass_fields, init_parameters
+from harness.config import EngineKeywords, GenerationConfig, ModelConfig
 from harness.registry import BACKENDS
 from harness.types import Generation, Request
 
 CPU_MAX_MODEL_LEN = 4096  # CPU default: KV cache and prefill cost grow with the context length
 CPU_KV_CACHE_BYTES = 1 << 30  # CPU default: 1 GiB of KV cache (vLLM would otherwise reserve 92% of RAM)
 SHUTDOWN_WAIT_S = 30.0  # how long close() lets the engine stop gracefully before killing it
+
+
+def vllm_keywords() -> frozenset[str] | None:
+    """Every keyword vllm.LLM accepts: its own parameters and EngineArgs' fields (None: vLLM not installed)."""
+    own = init_parameters("vllm.entrypoints.llm", "LLM")
+    fields = dataclass_fields("vllm.engine.arg_utils", "EngineArgs")
+    return None if own is None or fields is None else own | fields
+
+
+VLLM_ENGINE = EngineKeywords(
+    library="vllm.LLM and its EngineArgs",
+    names=vllm_keywords,
+    elsewhere={"model": "model.path", "revision": "model.revision"},
+    docs="https://docs.vllm.ai/en/latest/configuration/engine_args.html",
+)
+"""``model.engine`` of backend=vllm: any vllm.LLM keyword, checked by name before the engine starts."""
 
 
 def engine_args(path: str, model: ModelConfig) -> dict[str, Any]:
@@ -104,6 +121,7 @@ class VllmBackend:
     """In-process vLLM engine, built once; ``close()`` shuts its engine process down."""
 
     name = "vllm"
+    engine_schema = VLLM_ENGINE  # model.engine keys are checked against the installed vLLM before any engine
     supports_raw_prompt = True
     supports_continue_final_message = True
     tokenizer: Any

@@ -9,8 +9,9 @@ the CLI prints it as one line and exits 2.
 
 Checked here: the task name and its data files, the backend and reasoning parser, the method and
 its parameter values, and that a hub model (generation, prompt budget tokenizer, dense retriever)
-is in the local Hugging Face cache or reachable. Misspelt keys of the typed config bags fail
-earlier, at composition (harness.config).
+is in the local Hugging Face cache or reachable, and ``model.engine`` against its backend's
+``engine_schema`` (a dataclass, or for vllm the installed vllm.LLM's keyword names). Misspelt keys
+of the typed config bags fail earlier, at composition (harness.config).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 from harness.backends.base import model_path
 from harness.backends.reasoning_parsers import PARSERS
-from harness.config import ModelConfig, RetrieverConfig, RunConfig, engine_settings
+from harness.config import EngineKeywords, ModelConfig, RetrieverConfig, RunConfig, engine_settings
 from harness.data.layout import resolve_sources
 from harness.data.load import bundled_files
 from harness.errors import ReaperError
@@ -82,9 +83,13 @@ def make_method(cfg: RunConfig) -> Method:
 def check_engine(model: ModelConfig) -> Any | None:
     """``model.engine`` against the backend's engine schema, when it declares one (``engine_schema``).
 
-    Backends whose engine bag passes through to a library (vllm.LLM, from_pretrained) have none.
+    A dataclass types the whole bag (openai, canned, hf); an ``EngineKeywords`` checks the names of
+    keys that pass through to a library (vllm.LLM) and returns nothing typed.
     """
     schema = getattr(BACKENDS.get(model.backend), "engine_schema", None)
+    if isinstance(schema, EngineKeywords):
+        schema.check(model.engine, model.backend)
+        return None
     return engine_settings(schema, model.engine, model.backend) if isinstance(schema, type) else None
 
 
