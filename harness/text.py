@@ -52,6 +52,14 @@ def content_words(text: str | None) -> list[str]:
     return [w for w in words(text) if len(w) >= 3 and w not in STOPWORDS and not w.isdigit()]
 
 
+def stem(word: str) -> str:
+    """A crude common form ("graphs", "graph's" -> "graph"): a plural of an input word is the input's topic too."""
+    word = word.removesuffix("'s").removesuffix("’s")
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
 def as_label(text: str, task: Task, ignore_case: bool = False) -> str | None:
     """The task label that ``text`` is, in the task's own spelling, or None when it is not one.
 

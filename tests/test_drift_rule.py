@@ -11,7 +11,7 @@ import pytest
 from conftest import require_module
 
 from harness.analyzers.common import Context, attach_context
-from harness.analyzers.drift import new_specifics, stretches
+from harness.analyzers.drift import grounded, known_words, new_specifics, stretches
 from harness.analyzers.run_analysis import build_analyzers
 from harness.registry import get_task
 from harness.types import Sample
@@ -78,6 +78,43 @@ def test_topical_trivia_on_the_items_category_is_drift() -> None:
     result = _drift("LaMP_3", KETTLE, KETTLE_ITEMS, trace, "2")
     assert "divergent.drift" in result["tags"]
     assert "Chicago" in _drift_evidence(result)
+
+
+def test_trivia_without_capitals_is_drift_by_its_dates_in_words() -> None:
+    trace = (
+        "ok so the kettle boils fast but the lid hinge snapped after a month. "
+        "kettles are older than people think. "
+        "the first electric ones were sold over a century ago and took ages to boil. "
+        "later someone put the element inside the water, which made them much faster. "
+        "automatic switch-off came later still, with a strip of two metals that bends when the steam hits it. "
+        "in some countries the power grid sees a surge when everyone boils water during a break in a big match. "
+        "anyway the user gave the leaking blender a 2. so 2."
+    )
+    result = _drift("LaMP_3", KETTLE, KETTLE_ITEMS, trace, "2")
+    assert "divergent.drift" in result["tags"]
+    assert "century" in _drift_evidence(result) and "hinge snapped" not in _drift_evidence(result)
+
+
+def test_analysis_naming_related_work_once_is_not_drift() -> None:
+    inp = (
+        'For an author who has written the paper with the title "Contrastive pretraining for low-resource speech '
+        'recognition", which reference is related? Just answer with [1] or [2] without explanation. '
+        '[1]: "wav2vec 2.0: a framework for self-supervised learning of speech representations" [2]: "Mask R-CNN"'
+    )
+    items = [
+        {"id": "a", "title": "Self-training for accented speech recognition", "abstract": "We pseudo-label speech."},
+        {"id": "b", "title": "Data augmentation for keyword spotting", "abstract": "Noise mixing helps spotting."},
+    ]
+    trace = (
+        "The author's paper is about contrastive pretraining for speech recognition with little labelled data. "
+        "Reference [1] is wav2vec 2.0, a self-supervised speech representation method, the kind of pretraining "
+        "the title describes. Reference [2] is Mask R-CNN, an object detection model from computer vision. "
+        "The author's other papers are on self-training for accented speech and augmentation for keyword spotting. "
+        "Methods like Whisper are common baselines in this line of work, and a paper like this would compare "
+        "against them. Nothing in the profile touches vision. So [1]."
+    )
+    result = _drift("LaMP_1", inp, items, trace, "[1]")
+    assert "divergent.drift" not in result["tags"] and "divergent.drift" not in result["na_tags"]
 
 
 def test_analysis_of_wording_tone_and_length_is_not_drift() -> None:
@@ -150,3 +187,10 @@ def test_new_specifics_are_names_and_years_not_in_the_context() -> None:
     assert new_specifics("It opened in Chicago in the 1890s, on a Monday.", seen) == ["chicago", "1890s"]
     assert new_specifics("The Mill Street bridge reopened on Monday.", seen) == []  # the input's own names
     assert new_specifics("Kettles boil water.", seen) == []  # a capital at the start is no name
+    assert new_specifics("they were invented a century ago", seen) == ["invented", "century"]
+
+
+def test_grounded_words_match_in_plural_and_possessive_forms() -> None:
+    known = known_words(["The kettle's lid broke."], get_task("LaMP_3"))
+    assert grounded("kettles lids broke", known) == 1.0
+    assert grounded("pharaohs built tombs", known) == 0.0

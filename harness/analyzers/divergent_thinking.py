@@ -25,7 +25,7 @@ from harness.analyzers.common import (
     result,
     trace_of,
 )
-from harness.analyzers.drift import JUDGING, new_specifics, on_task_by_words, speaks_of_wording, stretches
+from harness.analyzers.drift import known_words, new_specifics, on_task_by_words, speaks_of_wording, stretches
 from harness.embeddings import CachedEmbedder
 from harness.registry import ANALYZERS
 from harness.text import content_words, sentences, words
@@ -158,12 +158,11 @@ class DivergentThinking:
 
         A sentence is on task when it names a label, has most of its content words from the input, items,
         answer, labels or judging vocabulary, or is close in meaning to an input, item or answer sentence;
-        on the item's topic or about wording but not close, it is on task unless it brings names or years
+        on the item's topic or about wording but not close, it is on task unless it brings names or dates
         of its own (the mark of topical trivia). Only the sentences words leave in doubt are embedded.
         Off-task sentences count only as a stretch (``stretches``).
         """
         jobs: dict[str, tuple[list[str], list[str], list[str], set[str]]] = {}
-        label_words = {w for label in task.labels or () for w in content_words(label)}
         for s in traced:
             ctx = context_of(s)
             own = [x for x in sentences(s.reasoning) if len(content_words(x)) >= self.min_sentence_words]
@@ -171,7 +170,7 @@ class DivergentThinking:
                 continue
             items = [x for i in ctx.retrieved_items or [] for x in sentences(item_text(i))]
             refs = [r for r in sentences(ctx.input) + items + sentences(s.answer) if content_words(r)]
-            known = label_words | JUDGING | {w for r in refs for w in content_words(r)}
+            known = known_words(refs, task)
             doubtful = [x for x in own if not on_task_by_words(x, known, task, self.grounded_share)]
             jobs[s.id] = (own, doubtful, refs or [ctx.input or s.prompt], {w for r in refs for w in words(r)})
         sims = self._similarities({sid: (doubtful, refs) for sid, (_, doubtful, refs, _) in jobs.items()})
@@ -184,7 +183,7 @@ class DivergentThinking:
         return out
 
     def _off_topic(self, sentence: str, cosine: float, seen: set[str]) -> bool:
-        """A doubtful sentence is off task unless close in meaning, or related and without names/years of its own.
+        """A doubtful sentence is off task unless close in meaning, or related and without names or dates of its own.
 
         Related: on the item's topic (cosine at least ``topic_similarity``) or about wording. Topical
         trivia is related but brings its own names and dates; analysis of the item or of the answer's

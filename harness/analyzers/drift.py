@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from harness.text import content_words, labels_in, words
+from harness.text import content_words, labels_in, stem, words
 from harness.types import Task
 
 # The vocabulary of judging a personalization item: a sentence made mostly of these words (plus the
@@ -45,14 +45,18 @@ plain wordy terse structure construction ending opener quote quotes quotation ab
 emoji emojis hashtag hashtags exclamation rhetorical literal figurative metaphor pun
 """
 FORM = frozenset(_FORM_TEXT.split())
-# A capitalised word inside a sentence (a name: Berlin, Gaggia, September) or a year or decade (1881, 1960s).
-_SPECIFIC = re.compile(r"(?<=[a-z,;:]\s)([A-Z][a-z]+)(?:['’]s)?\b|\b(1[0-9]{3}s?|20[0-9]{2}s?)\b")
+# A capitalised word inside a sentence (a name: Berlin, Gaggia, September), a year or decade (1881, 1960s), or
+# a date of history in words (a century ago, ancient, invented): who, where and when, the matter of trivia.
+_SPECIFIC = re.compile(
+    r"(?<=[a-z,;:]\s)([A-Z][a-z]+)(?:['’]s)?\b|\b(1[0-9]{3}s?|20[0-9]{2}s?)\b"
+    r"|\b((?i:century|centuries|ancient|medieval|prehistoric|invented|inventor|invention))\b"
+)
 _QUOTE = re.compile(r'["“”]')
 
 
 def new_specifics(sentence: str, seen: set[str]) -> list[str]:
-    """Names and years a sentence brings that the input, items and answer do not contain."""
-    found = [(m.group(1) or m.group(2)).lower() for m in _SPECIFIC.finditer(sentence)]
+    """Names and dates a sentence brings that the input, items and answer do not contain."""
+    found = [next(g for g in m.groups() if g).lower() for m in _SPECIFIC.finditer(sentence)]
     return [w for w in found if w not in seen]
 
 
@@ -76,7 +80,14 @@ def stretches(off: list[bool]) -> list[bool]:
     return [sum(off[max(0, i - 1) : i + 2]) >= 2 for i in range(n)] if n > 1 else list(off)
 
 
+def known_words(texts: list[str], task: Task) -> set[str]:
+    """The words a grounded sentence is made of: the texts', the labels' and judging words, with their stems."""
+    known = {w for label in task.labels or () for w in content_words(label)} | JUDGING
+    known |= {w for t in texts for w in content_words(t)}
+    return known | {stem(w) for w in known}
+
+
 def grounded(sentence: str, known: set[str]) -> float:
-    """Share of a sentence's content words found in the input, items, labels or judging vocabulary."""
+    """Share of a sentence's content words in ``known`` (``known_words``), in any plural or possessive form."""
     own = content_words(sentence)
-    return sum(w in known for w in own) / len(own) if own else 1.0
+    return sum(w in known or stem(w) in known for w in own) / len(own) if own else 1.0

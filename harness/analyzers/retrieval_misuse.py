@@ -27,7 +27,7 @@ from harness.analyzers.common import (
 )
 from harness.registry import ANALYZERS
 from harness.run.metrics import rouge_pair
-from harness.text import as_label, content_words, labels_in
+from harness.text import as_label, content_words, labels_in, stem
 from harness.types import Item, Sample, Task
 
 NAME = "retrieval_misuse"
@@ -182,7 +182,7 @@ class RetrievalMisuse:
         if cue:
             return 0.0, f"refers to the history: {cue.group(0)[:80]!r}"
         specific = self.specific_words(sample, task, items)
-        shared = sorted({w for w in content_words(written) if _stem(w) in specific})
+        shared = sorted({w for w in content_words(written) if stem(w) in specific})
         if len(shared) >= self.min_shared_words:
             return max(0.0, 1.0 - len(shared) / (2 * self.min_shared_words)), ""
         return 1.0, f"ignored: the trace uses {len(shared)} word(s) specific to the items {shared} and names no history"
@@ -196,7 +196,7 @@ class RetrievalMisuse:
         banned |= set(content_words(_template_text(task, items)))
         found = {w for item in items for w in content_words(item_text(item))}
         found = {w for w in found if zipf_frequency(w, "en") < self.common_zipf}
-        return {_stem(w) for w in found} - {_stem(w) for w in banned}
+        return {stem(w) for w in found} - {stem(w) for w in banned}
 
     def _contradicted(self, sample: Sample, task: Task, items: list[Item]) -> tuple[list[str], str] | None:
         """(tags, note) where a clear majority exists ([] when the answer agrees); None when it cannot apply."""
@@ -233,14 +233,6 @@ class RetrievalMisuse:
             return None
         score, item = max(((rouge_pair(answer, item_field(i, field))[1], i) for i in outputs), key=lambda x: x[0])
         return score, f"copied: ROUGE-L {score:.2f} with item {item.get('id')}: {item_field(item, field)[:160]!r}"
-
-
-def _stem(word: str) -> str:
-    """A crude common form ("graphs", "graph's" -> "graph"): a plural of an input word is the input's topic too."""
-    word = word.removesuffix("'s").removesuffix("’s")
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def _template_text(task: Task, items: list[Item]) -> str:
