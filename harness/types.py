@@ -290,6 +290,8 @@ class Backend(Protocol):
     Capabilities are declared attributes. A value set on the class is read without starting the
     engine (the model pool loads lazily); a value that depends on the model config is declared by
     annotation on the class and set in ``__init__`` (then the pool builds the backend to read it).
+    Optionally, ``engine_schema`` on the class (a dataclass, or a ``harness.config.EngineKeywords``
+    for keys passed through to a library) is what preflight checks ``model.engine`` against.
     """
 
     name: str
