@@ -75,7 +75,7 @@ def main() -> None:
     from harness.config import ModelConfig, RetrieverConfig, RunConfig, TaskConfig
     from harness.data.load import load_dataset
     from harness.registry import get_task
-    from harness.run.cached_retrieval import retrieve_ranked
+    from harness.run.cached_retrieval import retrieve_items
     from harness.run.generation_store import GenerationStore, generate_with_store, generation_settings
     from harness.run.pipeline import make_prompts, run_directory, write_run
     from harness.types import Request
@@ -102,7 +102,7 @@ def main() -> None:
 
         dataset = load_dataset(task, cfg.task.questions, cfg.task.outputs)
         lap("load + validate")
-        retrieved = retrieve_ranked(task, dataset.examples, cfg.retriever, folder / "cache", dataset.data_hash)
+        retrieved = retrieve_items(task, dataset.examples, cfg.retriever, folder / "cache", dataset.data_hash)
         lap("retrieve (bm25, cold)")
         prompts = make_prompts(task, dataset.examples, retrieved, cfg)
         lap("prompts")

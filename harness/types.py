@@ -8,7 +8,7 @@ file to know what to write; the registry checks each plugin against its protocol
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
@@ -41,8 +41,9 @@ class Example(Record):
     """the question id, as in the task's files (always a string)."""
     input: str
     """the question text the prompt is built around."""
-    profile: list[Item]
-    """the user's profile items (the retrieval pool), in file order."""
+    profile: Sequence[Item]
+    """the user's profile items (the retrieval pool), in file order. Loaded data holds them packed
+    (``harness.data.packed``: compressed, parsed on each read), so read a profile once per question."""
     gold: str | None = None
     """the gold output from the outputs file; None when no golds are known (test partition)."""
     user_id: str | None = None
@@ -274,8 +275,12 @@ class Retriever(Protocol):
     name: str
     """the registered name."""
 
-    def prepare(self, texts: list[str]) -> None:
-        """Called once per task with every query and item text before ``rank`` (batching); may do nothing."""
+    def prepare(self, texts: Iterable[str]) -> None:
+        """Called once per task with every query and item text before ``rank`` (batching); may do nothing.
+
+        ``texts`` is a lazy iterator that parses the profiles as it goes: a retriever that does not
+        batch leaves it unconsumed (then no profile is parsed for it), one that does reads it once.
+        """
         ...
 
     def rank(self, query: str, items: list[Item], texts: list[str], k: int) -> list[int]:

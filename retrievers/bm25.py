@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -99,7 +100,7 @@ class BM25Retriever:
             raise ReaperError(f"unknown bm25 tokenizer {spec.tokenizer!r}; known: {', '.join(TOKENIZERS)}")
         self.tokenize = TOKENIZERS[spec.tokenizer]
 
-    def prepare(self, texts: list[str]) -> None:
+    def prepare(self, texts: Iterable[str]) -> None:
         """Nothing to precompute: ranking reads only the user's own items."""
 
     def rank(self, query: str, items: list[dict[str, Any]], texts: list[str], k: int) -> list[int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ class NoRetriever:
     def __init__(self, spec: RetrieverConfig, cache_dir: Path | None = None) -> None:
         pass
 
-    def prepare(self, texts: list[str]) -> None:
+    def prepare(self, texts: Iterable[str]) -> None:
         """Nothing to precompute: ranking reads only the user's own items."""
 
     def rank(self, query: str, items: list[dict[str, Any]], texts: list[str], k: int) -> list[int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,7 @@ class RandomRetriever:
     def __init__(self, spec: RetrieverConfig, cache_dir: Path | None = None) -> None:
         self.seed = int(spec.seed)
 
-    def prepare(self, texts: list[str]) -> None:
+    def prepare(self, texts: Iterable[str]) -> None:
         """Nothing to precompute: ranking reads only the user's own items."""
 
     def rank(self, query: str, items: list[dict[str, Any]], texts: list[str], k: int) -> list[int]:

@@ -8,6 +8,7 @@ No dateutil: the formats below cover LaMP and keep the dependency list short.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,7 +71,7 @@ class RecencyRetriever:
     def __init__(self, spec: RetrieverConfig, cache_dir: Path | None = None) -> None:
         pass
 
-    def prepare(self, texts: list[str]) -> None:
+    def prepare(self, texts: Iterable[str]) -> None:
         """Nothing to precompute: ranking reads only the user's own items."""
 
     def rank(self, query: str, items: list[dict[str, Any]], texts: list[str], k: int) -> list[int]:

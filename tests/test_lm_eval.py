@@ -34,7 +34,7 @@ from harness.config import RetrieverConfig, RunConfig, TaskConfig  # noqa: E402
 from harness.data.load import bundled_files, load_dataset  # noqa: E402
 from harness.paths import cache_dir  # noqa: E402
 from harness.registry import get_task  # noqa: E402
-from harness.run.cached_retrieval import retrieve_ranked  # noqa: E402
+from harness.run.cached_retrieval import retrieve_items  # noqa: E402
 from harness.run.pipeline import make_prompts  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,8 +71,8 @@ def answers(task_name: str, retriever: str, k: int, questions: str | None = None
     task = get_task(task_name)
     data = load_dataset(task, questions, outputs)
     spec = RetrieverConfig(name=retriever, k=k)
-    ranked = retrieve_ranked(task, data.examples, spec, cache_dir(), data.data_hash, data.source)
-    prompts = make_prompts(task, data.examples, ranked, RunConfig(task=TaskConfig(name=task_name), retriever=spec))
+    retrieved = retrieve_items(task, data.examples, spec, cache_dir(), data.data_hash, data.source)
+    prompts = make_prompts(task, data.examples, retrieved, RunConfig(task=TaskConfig(name=task_name), retriever=spec))
     by_prompt, by_id = {}, {}
     for n, (example, prompt) in enumerate(zip(data.examples, prompts, strict=True)):
         answer = f" {example.gold}\n" if n % 2 == 0 else WRONG.get(task_name, "an unrelated answer")

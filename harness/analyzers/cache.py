@@ -35,7 +35,8 @@ def inputs_digest(samples: list[Sample], contexts: dict[str, Context]) -> str:
     for sample in samples:
         row = {k: v for k, v in vars(sample).items() if k not in ("tags", "extra")}
         c = contexts.get(sample.id)
-        ctx = None if c is None else [c.input, c.query, c.retrieved_items, c.profile, c.extra]
+        profile = None if c is None or c.profile is None else list(c.profile)  # a packed profile: its items
+        ctx = None if c is None else [c.input, c.query, c.retrieved_items, profile, c.extra]
         digest.update(json.dumps([row, ctx], sort_keys=True, default=str).encode())
         digest.update(b"\n")
     return digest.hexdigest()

@@ -8,6 +8,7 @@ a sample does not store — the question's input and the retrieved items' fields
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +26,7 @@ class Context:
     input: str = ""
     query: str = ""
     retrieved_items: list[Item] | None = None  # None: unknown; []: the retriever gave none (retriever none)
-    profile: list[Item] | None = None  # the user's whole profile when known (length norms)
+    profile: Sequence[Item] | None = None  # the user's whole profile when known (length norms); may be packed
     extra: dict[str, Any] = field(default_factory=dict)
 
 

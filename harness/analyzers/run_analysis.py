@@ -151,7 +151,7 @@ def load_contexts(run_dir: Path, spec: dict[str, Any], task: Task, samples: list
     for s in samples:
         row, example = inputs.get(s.id, {}), examples.get(s.id)
         items: list[dict[str, Any]] | None = row.get("retrieved_items")
-        profile = example.profile if example is not None else None
+        profile = example.profile if example is not None else None  # packed: parsed only where read
         if items is None and profile is not None:
             by_id = {item["id"]: item for item in profile}
             items = [by_id[i] for i in s.retrieved_ids if i in by_id]

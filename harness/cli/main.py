@@ -150,7 +150,7 @@ def _retrieved(ns: argparse.Namespace):
     from harness.data.load import read_questions
     from harness.paths import cache_dir
     from harness.registry import get_task
-    from harness.run.cached_retrieval import retrieve_ranked
+    from harness.run.cached_retrieval import retrieve_items
 
     if ns.k < 0:
         raise ReaperError(f"--k must be 0 or more, got {ns.k}")
@@ -161,15 +161,15 @@ def _retrieved(ns: argparse.Namespace):
     cache = Path(ns.cache_dir).expanduser() if ns.cache_dir else cache_dir()
     if ns.no_cache:
         data_hash = f"{data_hash}:nocache"
-    return task, examples, retrieve_ranked(task, examples, spec, cache, data_hash, ns.questions, not ns.no_cache)
+    return task, examples, retrieve_items(task, examples, spec, cache, data_hash, ns.questions, not ns.no_cache)
 
 
 def _retrieve(ns: argparse.Namespace) -> None:
     from harness.io import write_json_atomic
-    from harness.run.cached_retrieval import ids_of
+    from harness.run.cached_retrieval import item_ids
 
-    _, examples, ranked = _retrieved(ns)
-    write_json_atomic(Path(ns.out), [{"id": e.id, "profile_ids": ids_of(e, ranked[e.id])} for e in examples])
+    _, examples, retrieved = _retrieved(ns)
+    write_json_atomic(Path(ns.out), [{"id": e.id, "profile_ids": item_ids(retrieved[e.id])} for e in examples])
 
 
 def _prompts_args(p: argparse.ArgumentParser) -> None:
@@ -182,9 +182,9 @@ def _prompts(ns: argparse.Namespace) -> None:
     from harness.io import write_jsonl_atomic
     from harness.run.profile_prompts import WHITESPACE, build_prompts, hf_counter
 
-    task, examples, ranked = _retrieved(ns)
+    task, examples, retrieved = _retrieved(ns)
     counter = hf_counter(ns.budget_tokenizer) if ns.budget_tokenizer else WHITESPACE
-    prompts = build_prompts(task, examples, ranked, ns.max_tokens, counter)
+    prompts = build_prompts(task, examples, retrieved, ns.max_tokens, counter)
     write_jsonl_atomic(Path(ns.out), ({"id": e.id, "prompt": p} for e, p in zip(examples, prompts, strict=True)))
 
 

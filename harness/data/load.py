@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.data.packed import pack
 from harness.errors import DataError, ReaperError
 from harness.types import Example, Task
 
@@ -332,7 +333,8 @@ def to_example(row: Any, position: str, source: str, task: Task) -> Example:
     output = row.get("output")
     gold = str(output).strip() if isinstance(output, (str, int, float)) and not isinstance(output, bool) else None
     user = row.get("user_id")
-    return Example(id=rid, input=row["input"], profile=profile, gold=gold, user_id=None if user is None else str(user))
+    return Example(id=rid, input=row["input"], profile=pack(profile), gold=gold,
+                   user_id=None if user is None else str(user))  # fmt: skip
 
 
 def _check_item(item: Any, index: int, rid: str, source: str, task: Task) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,11 +24,12 @@ from harness.registry import RETRIEVERS
 
 if TYPE_CHECKING:
     from harness.config import RetrieverConfig
-    from harness.types import Example, Task
+    from harness.types import Example, Item, Task
 
 CACHE_VERSION = 2  # bump when a built-in retriever changes its rankings (2: results are profile positions)
 RETRIEVAL_STATS = {"computed": 0, "disk_hits": 0, "memo_hits": 0}  # counters for tests and logs
 _MEMO: dict[str, dict[str, list[int]]] = {}
+_ITEMS: dict[str, dict[str, list[Item]]] = {}  # key -> question id -> its retrieved items (read-only)
 
 
 def spec_dict(spec: Any) -> dict[str, Any]:
@@ -54,6 +55,7 @@ def cache_key(task_name: str, data_hash: str, spec: Any) -> str:
 def clear_memo() -> None:
     """Forget in-process results (the disk cache stays)."""
     _MEMO.clear()
+    _ITEMS.clear()
 
 
 def retrieve(
@@ -66,13 +68,51 @@ def retrieve(
     use_cache: bool = True,
 ) -> dict[str, list[str]]:
     """Question id -> ids of the retrieved profile items (best first, at most ``spec.k``)."""
-    ranked = retrieve_ranked(task, examples, spec, cache_dir, data_hash, source, use_cache)
-    return {ex.id: ids_of(ex, ranked[ex.id]) for ex in examples}
+    retrieved = retrieve_items(task, examples, spec, cache_dir, data_hash, source, use_cache)
+    return {ex.id: item_ids(retrieved[ex.id]) for ex in examples}
 
 
 def ids_of(example: Example, positions: list[int]) -> list[str]:
     """The ids of the items at these profile positions (ids may repeat in a profile; positions never do)."""
-    return [str(example.profile[i]["id"]) for i in positions]
+    return item_ids(items_at(example, positions))
+
+
+def item_ids(items: list[Item]) -> list[str]:
+    """The ids of retrieved items, as runs, exports and the retrieve command record them."""
+    return [str(item["id"]) for item in items]
+
+
+def items_at(example: Example, positions: list[int]) -> list[Item]:
+    """The items at these profile positions, in that order; a packed profile is parsed once, then dropped."""
+    if not positions:
+        return []
+    profile = list(example.profile)
+    return [profile[i] for i in positions]
+
+
+def retrieve_items(
+    task: Task,
+    examples: list[Example],
+    spec: RetrieverConfig,
+    cache_dir: Path,
+    data_hash: str,
+    source: str = "<data>",
+    use_cache: bool = True,
+) -> dict[str, list[Item]]:
+    """Question id -> the retrieved items themselves, best first: all that a run keeps of the profiles.
+
+    The items are memoised with the retrieval (k per question: a few MB for a dev set), so the
+    cells of a grid that share a retrieval parse no profile again, and a cold retrieval fills the
+    memo as it ranks. They are shared between cells: read them, do not change them.
+    """
+    ranked = retrieve_ranked(task, examples, spec, cache_dir, data_hash, source, use_cache)
+    if spec.name == "none" or spec.k <= 0:
+        return {ex.id: [] for ex in examples}
+    known = _ITEMS.setdefault(cache_key(task.name, data_hash, spec), {})
+    for ex in examples:
+        if ex.id not in known:
+            known[ex.id] = items_at(ex, ranked[ex.id])
+    return {ex.id: known[ex.id] for ex in examples}
 
 
 def retrieve_ranked(
@@ -103,29 +143,41 @@ def retrieve_ranked(
         RETRIEVAL_STATS["disk_hits"] += 1
         _MEMO[key] = found
         return found
-    result = _compute(task, examples, spec, Path(cache_dir), source)
+    result, items = _compute(task, examples, spec, Path(cache_dir), source)
     RETRIEVAL_STATS["computed"] += 1
     _write(path, {"task": task.name, "data": data_hash, "retriever": spec_dict(spec), "results": result})
-    _MEMO[key] = result
+    _MEMO[key], _ITEMS[key] = result, items
     return dict(result)
 
 
-def _compute(task: Task, examples: list[Example], spec: Any, cache_dir: Path, source: str) -> dict[str, list[int]]:
+def _compute(
+    task: Task, examples: list[Example], spec: Any, cache_dir: Path, source: str
+) -> tuple[dict[str, list[int]], dict[str, list[Item]]]:
+    """Rank question by question: one profile is parsed (and tokenised) at a time; only the
+    positions and the k retrieved items of each question stay."""
     retriever = RETRIEVERS.get(spec.name)(spec, cache_dir)
-    prepared = [(_query(task, ex, source), _texts(task, ex, source)) for ex in examples]
-    retriever.prepare([text for query, texts in prepared for text in (query, *texts)])  # dense: embed in batches
+    retriever.prepare(_all_texts(task, examples, source))  # lazy: read only by retrievers that batch (dense)
     result: dict[str, list[int]] = {}
+    kept: dict[str, list[Item]] = {}
     bar = progress(examples, total=len(examples), desc=f"retrieval {task.name} {spec.label or spec.name}")
-    for n, ex in enumerate(bar):
-        query, texts = prepared[n]
+    for ex in bar:
+        items = list(ex.profile)
         try:
-            ranked = retriever.rank(query, ex.profile, texts, spec.k)
+            ranked = retriever.rank(_query(task, ex, source), items, _texts(task, ex.id, items, source), spec.k)
         except DataError:
             raise
         except ReaperError as err:
             raise DataError(source, ex.id, getattr(err, "field", "profile"), str(err)) from err
         result[ex.id] = [int(i) for i in ranked[: spec.k]]
-    return result
+        kept[ex.id] = [items[i] for i in result[ex.id]]
+    return result, kept
+
+
+def _all_texts(task: Task, examples: list[Example], source: str) -> Iterator[str]:
+    """Every query and item text, one question's profile parsed at a time (``Retriever.prepare``)."""
+    for ex in examples:
+        yield _query(task, ex, source)
+        yield from _texts(task, ex.id, list(ex.profile), source)
 
 
 def _query(task: Task, ex: Example, source: str) -> str:
@@ -137,13 +189,13 @@ def _query(task: Task, ex: Example, source: str) -> str:
         raise DataError(source, ex.id, "input", str(err)) from err
 
 
-def _texts(task: Task, ex: Example, source: str) -> list[str]:
+def _texts(task: Task, qid: str, items: list[Item], source: str) -> list[str]:
     texts = []
-    for i, item in enumerate(ex.profile):
+    for i, item in enumerate(items):
         try:
             texts.append(task.item_text(item))
         except KeyError as err:
-            raise DataError(source, ex.id, f"profile[{i}].{err.args[0]}", "missing (needed for retrieval)") from err
+            raise DataError(source, qid, f"profile[{i}].{err.args[0]}", "missing (needed for retrieval)") from err
     return texts
 
 

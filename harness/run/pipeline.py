@@ -24,7 +24,7 @@ from harness.io import read_jsonl, write_json_atomic, write_jsonl_atomic
 from harness.paths import cache_dir as default_cache_dir
 from harness.progress import note
 from harness.registry import get_task
-from harness.run.cached_retrieval import ids_of, retrieve_ranked
+from harness.run.cached_retrieval import item_ids, retrieve_items
 from harness.run.generation_store import (
     GenerationStore,
     OnBatch,
@@ -33,11 +33,11 @@ from harness.run.generation_store import (
     generation_settings,
 )
 from harness.run.preflight import preflight
-from harness.run.profile_prompts import WHITESPACE, build_prompts, hf_counter, retrieved_items
+from harness.run.profile_prompts import WHITESPACE, build_prompts, hf_counter
 from harness.run.run_files import write_samples
 from harness.run.scoring import make_sample, summarize
 from harness.safe import path_component, public_url
-from harness.types import Backend, Example, GenerateFn, Generation, Method, Request, Task
+from harness.types import Backend, Example, GenerateFn, Generation, Item, Method, Request, Task
 
 log = logging.getLogger("reaper")
 
@@ -61,7 +61,8 @@ class PreparedCell:
     dataset: Dataset
     backend: Backend
     method: Method
-    ranked: dict[str, list[int]]
+    retrieved: dict[str, list[Item]]
+    """each question's retrieved items: all that is kept of the profiles (packed in ``dataset``)."""
     prompts: list[str]
     store: GenerationStore
 
@@ -109,10 +110,10 @@ def prepare_cell(cfg: RunConfig) -> PreparedCell:
     dataset = load_cell_data(task, cfg)
     backend = get_backend(cfg.model)
     method.check(backend)  # an unsupported method fails here, before any work
-    ranked = retrieve_ranked(task, dataset.examples, cfg.retriever, cache, dataset.data_hash, dataset.source)
-    prompts = make_prompts(task, dataset.examples, ranked, cfg)
+    retrieved = retrieve_items(task, dataset.examples, cfg.retriever, cache, dataset.data_hash, dataset.source)
+    prompts = make_prompts(task, dataset.examples, retrieved, cfg)
     store = open_store(cache / "generations" / f"{path_component(model_identity(cfg.model))}.sqlite")
-    return PreparedCell(cfg, task, dataset, backend, method, ranked, prompts, store)
+    return PreparedCell(cfg, task, dataset, backend, method, retrieved, prompts, store)
 
 
 def cell_cache(cfg: RunConfig) -> Path:
@@ -126,7 +127,7 @@ def run_cell(cfg: RunConfig) -> Path:
     cfg, task, dataset = cell.cfg, cell.task, cell.dataset
     generations = cell.method.run(task, dataset.examples, cell.prompts, cell.generator(), cfg.model.generation)
     run_dir = run_directory(cfg, task)
-    write_run(run_dir, cfg, dataset, task, cell.prompts, cell.ranked, generations)
+    write_run(run_dir, cfg, dataset, task, cell.prompts, cell.retrieved, generations)
     if cfg.analyze:
         from harness.analyzers.run_analysis import analyze_run
 
@@ -159,14 +160,14 @@ def open_store(path: Path) -> GenerationStore:
     return _STORES[path]
 
 
-def make_prompts(task: Task, examples: list[Example], ranked: dict[str, list[int]], cfg: RunConfig) -> list[str]:
+def make_prompts(task: Task, examples: list[Example], retrieved: dict[str, list[Item]], cfg: RunConfig) -> list[str]:
     """The official prompt per question for its retrieved items (best first), within the budget."""
     counter = WHITESPACE
     if cfg.task.max_prompt_tokens is not None and cfg.model.backend != "openai":
         from harness.backends.embedded_model import resolve_model_path
 
         counter = hf_counter(resolve_model_path(model_path(cfg.model)))
-    return build_prompts(task, examples, ranked, cfg.task.max_prompt_tokens, counter)
+    return build_prompts(task, examples, retrieved, cfg.task.max_prompt_tokens, counter)
 
 
 FORMAT_VERSION = 1
@@ -227,7 +228,7 @@ def cell_directory(cfg: RunConfig) -> Path:
 
 def write_run(
     run_dir: Path, cfg: RunConfig, dataset: Dataset, task: Task, prompts: list[str],
-    ranked: dict[str, list[int]], generations: list[Generation],
+    retrieved: dict[str, list[Item]], generations: list[Generation],
 ) -> None:  # fmt: skip
     """spec.json, generations.jsonl and the rows rescore needs, then samples and summary."""
     from harness.run.provenance import plugin_packages, provenance
@@ -238,8 +239,8 @@ def write_run(
             **provenance(), "plugins": plugin_packages(cfg)}  # fmt: skip
     write_json_atomic(run_dir / "spec.json", spec, durable=False)
     inputs = [  # the retrieved items themselves: analysis never needs the (possibly huge) data file again
-        {"id": e.id, "prompt": p, "retrieved_ids": ids_of(e, ranked[e.id]), "gold": e.gold, "input": e.input,
-         "retrieved_items": retrieved_items(e, ranked[e.id]), "profile_size": len(e.profile)}
+        {"id": e.id, "prompt": p, "retrieved_ids": item_ids(retrieved[e.id]), "gold": e.gold, "input": e.input,
+         "retrieved_items": retrieved[e.id], "profile_size": len(e.profile)}
         for e, p in zip(dataset.examples, prompts, strict=True)
     ]  # fmt: skip
     write_jsonl_atomic(run_dir / "inputs.jsonl", inputs, durable=False)

@@ -46,18 +46,13 @@ def build_prompt(
     return task.prompt(example, fit_items(task, items, budget, counter))
 
 
-def retrieved_items(example: Example, positions: list[int]) -> list[Item]:
-    """The ranked items themselves, best first (by profile position: ids can repeat within a profile)."""
-    return [example.profile[i] for i in positions]
-
-
 def build_prompts(
-    task: Task, examples: list[Example], ranked: dict[str, list[int]], budget: int | None = None,
+    task: Task, examples: list[Example], retrieved: dict[str, list[Item]], budget: int | None = None,
     counter: TokenCounter = WHITESPACE,
 ) -> list[str]:  # fmt: skip
-    """One prompt per question for its ranked items (``retrieve_ranked``): what `reaper run`,
+    """One prompt per question for its retrieved items (``harness.run.cached_retrieval.retrieve_items``): what `reaper run`,
     `reaper prompts` and the lm-eval hooks share."""
-    return [build_prompt(task, e, retrieved_items(e, ranked[e.id]), budget, counter) for e in examples]
+    return [build_prompt(task, e, retrieved[e.id], budget, counter) for e in examples]
 
 
 def fit_items(task: Task, items: list[Item], budget: int, counter: TokenCounter) -> list[Item]:

@@ -46,7 +46,7 @@ def load_docs(
     from harness.errors import ReaperError
     from harness.paths import cache_dir
     from harness.registry import get_task
-    from harness.run.cached_retrieval import ids_of, retrieve_ranked
+    from harness.run.cached_retrieval import item_ids, retrieve_items
     from harness.run.profile_prompts import WHITESPACE, build_prompts, hf_counter
 
     task = get_task(lamp_task)
@@ -54,12 +54,12 @@ def load_docs(
     if missing := [e.id for e in data.examples if e.gold is None]:
         raise ReaperError(f"{data.source}: lm-eval needs golds; no gold for {len(missing)} questions (pass outputs)")
     spec = RetrieverConfig(name=retriever, k=0 if retriever == "none" else int(k))
-    ranked = retrieve_ranked(task, data.examples, spec, cache_dir(), data.data_hash, data.source)
+    retrieved = retrieve_items(task, data.examples, spec, cache_dir(), data.data_hash, data.source)
     counter = hf_counter(budget_tokenizer) if budget_tokenizer else WHITESPACE
     budget = None if max_prompt_tokens is None else int(max_prompt_tokens)
-    prompts = build_prompts(task, data.examples, ranked, budget, counter)
+    prompts = build_prompts(task, data.examples, retrieved, budget, counter)
     docs = [
-        {"id": e.id, "lamp_task": task.name, "prompt": p, "gold": e.gold, "retrieved_ids": ids_of(e, ranked[e.id])}
+        {"id": e.id, "lamp_task": task.name, "prompt": p, "gold": e.gold, "retrieved_ids": item_ids(retrieved[e.id])}
         for e, p in zip(data.examples, prompts, strict=True)
     ]
     features = datasets.Features({name: datasets.Value("string") for name in ("id", "lamp_task", "prompt", "gold")})
