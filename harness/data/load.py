@@ -1,7 +1,8 @@
 """Loading and validating task data: official JSON files, JSON lines and Hugging Face datasets.
 
 Questions files reach 400 MB, so JSON is parsed as a stream (ijson) straight into Example
-records: the text never sits in memory twice. A first pass over the bytes computes the content
+records whose profiles are packed (``harness.data.packed``: compressed JSON, parsed again only
+when a stage reads them), so the whole file never sits in memory, parsed or raw. A first pass over the bytes computes the content
 hash (the retrieval cache key) and checks UTF-8, so a bad byte is reported before any parsing.
 Every problem becomes a ``DataError`` naming the file, the record id and the field.
 """
