@@ -112,3 +112,42 @@ def test_a_misspelt_analyzer_setting_is_one_line_for_analyze_and_rescore(tmp_pat
         assert done.returncode == 2 and len(lines) == 1, done.stderr
         assert "analyzer.retrieval_misuse.copy_rouge" in lines[0] and "Traceback" not in done.stderr
         assert (run_dir / "summary.json").read_text(encoding="utf-8") == before  # nothing rewritten
+
+
+def test_a_plugin_analyzer_is_built_from_analyzer_plugins(tmp_path: Path) -> None:
+    """``analyzer.names`` chooses a plugin and ``analyzer.plugins.<name>`` are its keyword arguments."""
+    from harness.analyzers.run_analysis import analyze_run
+    from harness.registry import ANALYZERS
+
+    @ANALYZERS.register("answer_length_check")
+    class AnswerLength:
+        name = "answer_length_check"
+
+        def __init__(self, max_words: int = 100) -> None:
+            self.max_words = max_words
+
+        def tag_names(self, task):
+            return ["length.over"]
+
+        def population(self, tag):
+            return "ok"
+
+        def analyze(self, samples, task):
+            return {s.id: {"tags": ["length.over"] if len((s.answer or "").split()) > self.max_words else [],
+                           "score": 0.0, "evidence": []} for s in samples}  # fmt: skip
+
+    run(tmp_path)
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    config = AnalyzerConfig(names=["answer_length_check"], plugins={"answer_length_check": {"max_words": 0}})
+    entries = analyze_run(run_dir, config.by_name(), config.names)
+    assert entries["failure_modes"]["length.over"] == 1.0  # every answer has more than 0 words
+    assert entries["analyzer_settings"] == {"answer_length_check": {"max_words": 0}}
+    entries = analyze_run(run_dir, AnalyzerConfig(names=["answer_length_check"]).by_name(), ["answer_length_check"])
+    assert entries["failure_modes"]["length.over"] == 0.0  # the default, 100 words: canned answers are short
+
+
+def test_analyzer_names_choose_which_analyzers_a_run_runs(tmp_path: Path) -> None:
+    run(tmp_path, "analyzer.names=[format_misalignment]")
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    assert set(summary(run_dir)["analyzers"]) == {"format_misalignment"}
+    assert all(tag.startswith("format.") for tag in summary(run_dir)["failure_modes"])
