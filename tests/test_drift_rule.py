@@ -174,7 +174,7 @@ def test_too_few_substantive_sentences_is_not_applicable() -> None:
     [
         ([False, True, False, False], [False, False, False, False]),  # one stray sentence: no stretch
         ([True, True, False, False], [True, True, False, False]),  # a stretch at the start
-        ([True, True, False, True, True], [True, True, True, True, True]),  # a label named inside a digression
+        ([True, True, False, True, True], [True, True, True, True, True]),  # one sentence inside a digression
         ([True, True, True, True], [True, True, True, True]),
     ],
 )

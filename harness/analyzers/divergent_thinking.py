@@ -156,11 +156,10 @@ class DivergentThinking:
     def _drift(self, traced: list[Sample], task: Task) -> dict[str, tuple[float, list[str]] | None]:
         """Per trace: the share of its substantive words in off-task stretches (None: too few sentences).
 
-        A sentence is on task when it names a label, has most of its content words from the input, items,
-        answer, labels or judging vocabulary, or is close in meaning to an input, item or answer sentence;
-        on the item's topic or about wording but not close, it is on task unless it brings names or dates
-        of its own (the mark of topical trivia). Only the sentences words leave in doubt are embedded.
-        Off-task sentences count only as a stretch (``stretches``).
+        A sentence is on task by its words when it names a label or has most of its content words from
+        the input, items, answer, labels or judging vocabulary. The others are embedded (only they) and
+        judged by ``_off_topic``. Off-task sentences count only as a stretch (``stretches``), and a
+        sentence on task by its words is never counted off.
         """
         jobs: dict[str, tuple[list[str], list[str], list[str], set[str]]] = {}
         for s in traced:
@@ -177,22 +176,25 @@ class DivergentThinking:
         out: dict[str, tuple[float, list[str]] | None] = {s.id: None for s in traced}
         for sid, (own, doubtful, _, seen) in jobs.items():
             cosine = dict(zip(doubtful, sims[sid], strict=True))
-            off = stretches([x in cosine and self._off_topic(x, float(cosine[x]), seen) for x in own])
+            stretch = stretches([x in cosine and self._off_topic(x, float(cosine[x]), seen) for x in own])
+            off = [o and x in cosine for x, o in zip(own, stretch, strict=True)]  # on task by its words: stays on
             off_text = [x for x, o in zip(own, off, strict=True) if o]
             out[sid] = (sum(len(words(x)) for x in off_text) / max(sum(len(words(x)) for x in own), 1), off_text)
         return out
 
     def _off_topic(self, sentence: str, cosine: float, seen: set[str]) -> bool:
-        """A doubtful sentence is off task unless close in meaning, or related and without names or dates of its own.
+        """A doubtful sentence is off task when it brings names or dates of its own, or is unrelated.
 
-        Related: on the item's topic (cosine at least ``topic_similarity``) or about wording. Topical
-        trivia is related but brings its own names and dates; analysis of the item or of the answer's
-        wording names only what the input, items and answer contain.
+        Topical trivia is close to the item in meaning (MiniLM scores it up to ~0.55), so similarity
+        cannot tell it from analysis; its own names and dates can: analysis of the item or of the
+        answer's wording names only what the input, items and answer contain. Without them, a sentence
+        is on task when close in meaning, on the item's topic (``topic_similarity``) or about wording.
         """
+        if new_specifics(sentence, seen):
+            return True
         if cosine >= self.similarity_threshold:
             return False
-        related = cosine >= self.topic_similarity or speaks_of_wording(sentence)
-        return not related or bool(new_specifics(sentence, seen))
+        return not (cosine >= self.topic_similarity or speaks_of_wording(sentence))
 
     def _similarities(self, jobs: dict[str, tuple[list[str], list[str]]]) -> dict[str, np.ndarray]:
         """Max cosine of each doubtful sentence to any reference sentence (cached, batched embeddings)."""

@@ -73,8 +73,8 @@ def speaks_of_wording(sentence: str) -> bool:
 def stretches(off: list[bool]) -> list[bool]:
     """Off task only within a stretch: at least two of a sentence and its neighbours (one at either end) are off.
 
-    A digression is sustained; one odd sentence between on-task ones comments on them, and one
-    on-task-looking sentence inside a digression is part of it.
+    A digression is sustained: one odd sentence between on-task ones comments on them, and a sentence
+    inside a digression that only similarity called on task is part of it.
     """
     n = len(off)
     return [sum(off[max(0, i - 1) : i + 2]) >= 2 for i in range(n)] if n > 1 else list(off)
