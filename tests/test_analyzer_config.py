@@ -151,3 +151,14 @@ def test_analyzer_names_choose_which_analyzers_a_run_runs(tmp_path: Path) -> Non
     (run_dir,) = (tmp_path / "runs").iterdir()
     assert set(summary(run_dir)["analyzers"]) == {"format_misalignment"}
     assert all(tag.startswith("format.") for tag in summary(run_dir)["failure_modes"])
+
+
+def test_overrides_may_follow_the_options(tmp_path: Path) -> None:
+    run(tmp_path)
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    done = reaper(tmp_path, "analyze", str(run_dir), "--analyzers", "format_misalignment",
+                  "analyzer.format_misalignment.long_ratio=3")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert summary(run_dir)["analyzer_settings"]["format_misalignment"]["long_ratio"] == 3.0
+    bad = reaper(tmp_path, "analyze", str(run_dir), "--analyzers", "format_misalignment", "--bogus")
+    assert bad.returncode == 2 and "unrecognized arguments: --bogus" in bad.stderr

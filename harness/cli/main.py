@@ -25,7 +25,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return hydra_entry(args[1:])
     parser = build_parser()
-    ns = parser.parse_args(args)
+    ns, extra = parser.parse_known_args(args)
+    if extra and isinstance(getattr(ns, "overrides", None), list) and not any(a.startswith("-") for a in extra):
+        ns.overrides += extra  # overrides after an option (argparse stops a positional list at the first option)
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if not hasattr(ns, "handler"):
         parser.print_help()
         return 2
