@@ -3,6 +3,7 @@ retrieved items are kept (issue 15.3: peak memory bounded by the packed data, no
 
 from __future__ import annotations
 
+import datetime
 import json
 import pickle
 import random
@@ -66,8 +67,11 @@ def test_packed_profiles_are_smaller_than_their_json() -> None:
     packed = PackedProfile(rows[0]["profile"])
     assert packed.nbytes < 0.5 * len(json.dumps(rows[0]["profile"]))
     assert packed == rows[0]["profile"] and packed != rows[1]["profile"]
-    odd = [{"id": "1", "text": "lone \ud800 surrogate \udfff", "title": "\x00 nul"}]  # any str round-trips
-    assert PackedProfile(odd).unpack() == odd
+    odd = [
+        {"id": "1", "text": "lone \ud800 surrogate \udfff", "title": "\x00 nul"},  # any str round-trips,
+        {"id": "2", "date": datetime.date(2019, 5, 1), "score": 3, "weight": 0.1},
+    ]  # and a dataset's dates
+    assert PackedProfile(odd).unpack() == odd and type(PackedProfile(odd)[1]["score"]) is int
 
 
 def load_task():
