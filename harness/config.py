@@ -208,7 +208,10 @@ class AnalyzerConfig:
         from dataclasses import asdict, is_dataclass
 
         out = {name: dict(settings) for name, settings in self.plugins.items()}
-        for name in ("format_misalignment", "divergent_thinking", "retrieval_misuse", "llm_judge"):
+        built_in = ("format_misalignment", "divergent_thinking", "retrieval_misuse", "llm_judge")
+        for name in set(out) & set(built_in):
+            raise ReaperError(f"analyzer.plugins.{name}: {name} is built in; set analyzer.{name}.<key>=VALUE instead")
+        for name in built_in:
             node = getattr(self, name)
             out[name] = asdict(node) if is_dataclass(node) and not isinstance(node, type) else dict(node or {})
         return out

@@ -50,7 +50,18 @@ def preflight(cfg: RunConfig) -> Method:
     engine = check_engine(cfg.model)
     method = make_method(cfg)
     check_capabilities(cfg.model, engine, method)
+    if cfg.analyze:
+        check_analyzers(cfg)
     return method
+
+
+def check_analyzers(cfg: RunConfig) -> None:
+    """The analyzers the run ends with, built now: an unknown name or a plugin's bad setting fails
+    before generation, not after it (building one loads nothing: models load in ``analyze``)."""
+    from harness.analyzers.run_analysis import build_analyzers, default_names
+
+    config = cfg.analyzer.by_name()
+    build_analyzers(cfg.analyzer.names or default_names(config), config)
 
 
 def check_model(model: ModelConfig) -> None:
