@@ -112,6 +112,56 @@ def _result(name: str, sample: Sample, task: str) -> dict:
             "about grief, so I'll change my answer to thought-provoking.",
             ["fantasy", "thought-provoking"],
         ),
+        # a sentence describing the user's pattern is no proposal, even opening with "So" and with the
+        # person after "from"; "they gave a 4 to ..." neither
+        (
+            "LaMP_3",
+            "My first reaction is a 4. So anything that actually breaks gets a 1 and small gripes lead to a 3 "
+            "from this person. They gave a 5 to the flawless grinder. I'll say 4.",
+            ["4"],
+        ),
+        # a negated stance rejects the label: it never favours it
+        (
+            "LaMP_3",
+            "I'd give it a 4. So I don't think 5 is likely. The lid rattles, so 5 seems unlikely. "
+            "It's not 5. I wouldn't give it a 5 either. Final answer: 4.",
+            ["4"],
+        ),
+        (
+            "LaMP_3",
+            "Maybe a 5 at first glance. But I don't think this reviewer would give a 5 with a rattling lid. I'll say 4.",
+            ["4"],
+        ),
+        # bare conclusions ("Comedy again.", "So, 2.", "Final answer: comedy.") favour their label
+        (
+            "LaMP_2",
+            "The pratfalls point to comedy.\nBut the bank job drives the plot, so maybe action.\n"
+            "Hmm, the jokes never stop. Comedy again.\nThe last act is a shootout. Action.\n"
+            "Final answer: comedy.",
+            ["comedy", "action", "comedy", "action", "comedy"],
+        ),
+        (
+            "LaMP_3",
+            "I'd say 4. The seams split after a week, so maybe 2. It still does its job. So, 4. "
+            "But a split seam is a real failure, so 2 then. Answer: 4.",
+            ["4", "2", "4", "2", "4"],
+        ),
+        # a bare label inside a walk through the profile annotates a profile item; list numbers and a
+        # one-per-line list of options are no conclusions
+        (
+            "LaMP_2",
+            "My pick is comedy.\nThe first film: two rival chefs open restaurants on one street. Romance. "
+            "That is the one with the food fight.\nThe second: a bus driver writes poems. Romance again. "
+            "A quiet one.\nStill, this description is all slapstick, so comedy.",
+            ["comedy"],
+        ),
+        (
+            "LaMP_3",
+            "Let me check the habits. 1. Kettle: boils fast, lid flimsy, they gave it a 4. 2. Fan: loud, "
+            "a 3. The options are:\nRomance\nAction\nComedy\nThis one is a solid product with one flaw. "
+            "I'll say 4.",
+            ["4"],
+        ),
     ],
 )
 def test_favoured_answers(task: str, trace: str, expected: list[str]) -> None:
@@ -219,3 +269,24 @@ def test_ignored_needs_a_trace_reads_leaked_reasoning_and_truncated_traces() -> 
     cut = _sample("LaMP_3", None, "The grinder is loud. The grinder is loud. The grinder", _REVIEWS, inp=_INPUT)
     res = _result("retrieval_misuse", cut, "LaMP_3")
     assert res["tags"] == ["retrieval.ignored"] and "retrieval.contradicted" in res["na_tags"]
+
+
+# --- format.meta_text: commentary in parentheses after the answer -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("task", "answer", "tagged"),
+    [
+        ("LaMP_7", "Coffee before words (kept the user's lower case and self-mocking tone)", True),
+        ("LaMP_7", "coffee first, feelings later (lowercase like the user)", True),
+        ("LaMP_4", "Library Adds Sunday Hours After Petition (6 words)", True),
+        ("LaMP_7", "rain again lol (matching their casual style)", True),
+        # part of the answer's content: an acronym in a paper title, a tweet's own aside
+        ("LaMP_5", "Training Generative Adversarial Networks (GAN) on Small Data", False),
+        ("LaMP_7", "missed the bus (again!) and now it is raining", False),
+        ("LaMP_7", "new year new me (not really)", False),
+    ],
+)
+def test_meta_text_parenthetical_commentary(task: str, answer: str, tagged: bool) -> None:
+    res = _result("format_misalignment", _sample(task, answer, None, []), task)
+    assert ("format.meta_text" in res["tags"]) is tagged

@@ -67,7 +67,9 @@ _PROFILE = re.compile(
     rf"(?<!\bfor )(?<!\bto )(?<!\bby )(?<!\bwith )(?<!\bfrom )(?<!\bof )(?<!\babout )"
     rf"\b(?:{_PERSON}|their|theirs|(?:the|this) (?:user|person|author|reviewer)(?:'s|’s))\b"
     r"|\b(?:got|gets|gave|given|tagged|rated|scored|graded|called|labell?ed|marked|chose|chosen|picked|went with|"
-    r"received|earned|kept|ended up|ends up|reserved|assigned|awarded)\b",
+    r"received|earned|kept|ended up|ends up|reserved|assigned|awarded)\b"
+    # the person as the source of a label ("lead to a 2 from this person"): what they give, not this item's
+    rf"|\bfrom (?:{_PERSON}|them|him|her)\b(?!'s|’s)",
     re.IGNORECASE,
 )
 # What a label means in general, or what other people would do: not about this item.
@@ -147,14 +149,16 @@ _STANCE = re.compile(
 )
 _REJECT_BEFORE = re.compile(
     r"(?:\bnot(?! only| just| merely| simply)|\bno|\bfrom|rather than|instead of|\bover|rule out|ruling out|than|\bnor|\bexcept|\bbesides|"
-    r"(?:is|was|are)n't|(?:ca|wo|would|should|could|does|do|did)n't (?:be|seem|sound|look|feel|fit|make it|call it|go with|say)|"
-    r"(?:don't|do not) (?:think|see|feel) (?:it's|it is|this is|that's))"
+    r"(?:is|was|are)n't|(?:ca|wo|would|should|could|does|do|did)n't (?:be|seem|sound|look|feel|fit|make it|call it|go with|say|"
+    r"give|rate|pick|choose|tag|expect)|(?:would|should|could|will|does|do|did) not (?:be|give|rate|pick|choose|go with|say)|"
+    r"(?:don't|do not|doesn't|does not) (?:think|believe|see|feel|expect|buy)(?:\s+[\w']+){0,3}|\bi doubt)"
     r"\s*(?:[\w']+\s+){0,3}[\"'“]?$"
 )
 _REJECT_AFTER = re.compile(
     r"^[\"'”]?\s*(?:(?:\w+\s+){0,2}(?:doesn't|does not|isn't|is not|wouldn't|won't|can't|cannot|don't)\b|"
     r"(?:\w+\s+){0,2}(?:is|seems|feels|would be|sounds|looks|was)\s+(?:\w+\s+)?(?:wrong|off|unlikely|too|a stretch|"
-    r"less|incorrect|out of character|not right|ruled out|strange|odd|weird|poor|bad|unusual|the distractor|a distractor|unrelated|irrelevant|out of place)|"
+    r"less|incorrect|out of character|not right|ruled out|strange|odd|weird|poor|bad|unusual|the distractor|a distractor|unrelated|irrelevant|out of place|"
+    r"improbable|implausible|doubtful|excessive|overkill|a reach)|"
     r"(?:is )?(?:ruled out|out\b))"
 )
 
@@ -169,7 +173,7 @@ def favoured_answers(text: str, task: Task, list_echo: int = 4) -> list[str]:
     check of that alternative, not two reversals; several such excursions are going back and forth.
     """
     seq: list[tuple[str, bool]] = []  # (label, only floated)
-    for sentence in sentences(text):
+    for sentence, bare in zip(sentences(text), _bare_conclusions(text, task), strict=True):
         named = labels_in(sentence, task)
         if not named or len(named) >= list_echo or sentence.rstrip().endswith("?"):
             continue
@@ -177,18 +181,102 @@ def favoured_answers(text: str, task: Task, list_echo: int = 4) -> list[str]:
             continue
         if _HYPOTHETICAL.match(sentence.strip()) or _PATTERN_HEAD.match(sentence.strip()):
             continue  # "If the user calls every romance classic, then ...", "Their pattern: ... a 4; ... a 5"
-        for clause in _clauses(sentence):
-            kind, label = _read_clause(clause, task)
+        for clause in [sentence] if bare else _clauses(sentence):
+            kind, label = ("favours", bare) if bare else _read_clause(clause, task)
             if kind == "rejects" and seq and seq[-1][0] == label:
                 # dropped: back to the answer favoured before (A→B→A), or no answer yet
                 seq[-1:] = [seq[-1], (seq[-2][0], True)] if len(seq) >= 2 else []
             elif kind == "favours" and seq and seq[-1][0] == label:
-                seq[-1] = (label, seq[-1][1] and not _FIRM.search(clause))
+                seq[-1] = (label, seq[-1][1] and not (bare or _FIRM.search(clause)))
             elif kind == "favours":
-                seq.append((label, not _FIRM.search(clause)))
+                seq.append((label, not (bare or _FIRM.search(clause))))
             while len(seq) >= 2 and seq[-1][0] == seq[-2][0]:
                 seq[-2:] = [(seq[-2][0], seq[-2][1] and seq[-1][1])]
     return [label for label, _ in _drop_single_check(seq)]
+
+
+# The words a bare conclusion may carry beside its label: "Twist ending again.", "Final answer: 4.", "So, [2]."
+_CONCLUSION_WORDS = frozenset(
+    [
+        "so",
+        "then",
+        "again",
+        "thus",
+        "hence",
+        "therefore",
+        "okay",
+        "ok",
+        "alright",
+        "fine",
+        "right",
+        "yes",
+        "final",
+        "answer",
+        "my",
+        "the",
+        "it",
+        "is",
+        "it's",
+        "a",
+        "an",
+        "tag",
+        "label",
+        "rating",
+        "score",
+        "reference",
+        "output",
+        "pick",
+        "choice",
+        "verdict",
+        "still",
+        "definitely",
+    ]
+)
+# Words that make a bare label a decision wherever it stands ("So, 4.", "Final answer: comedy.", "4 then.").
+_DECIDING_WORDS = frozenset(["final", "answer", "so", "then", "thus", "hence", "therefore", "my", "it's"])
+# "Score: 4." may be a profile line; "Final score: 4." / "So my rating: 4." concludes.
+_NOUN_WORDS = frozenset(["tag", "label", "rating", "score", "reference", "output", "pick", "choice", "verdict"])
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)]\s|\(\w\))")
+
+
+def _bare_conclusions(text: str, task: Task) -> list[str]:
+    """Per sentence of ``text`` (as ``sentences`` splits it): the label it concludes on when it is only a
+    label and conclusion words, else "".
+
+    "Twist ending again." closing its paragraph, or "Final answer: twist ending." / "So, 4." anywhere,
+    is the model favouring that label. Without a deciding word a bare label in the middle of a
+    paragraph annotates what is being described ("The second film: a tycoon's dying word. Classic
+    again. That's the one about the sled.") and a bare number is a list number ("1. Electric kettle"),
+    so neither counts; nor does a run of label-only lines of different labels (a list of options).
+    """
+    found: list[tuple[str, bool]] = []  # (label, a line of a bare label alone: maybe an item of a list)
+    for line in text.splitlines():
+        own = sentences(line)
+        for k, sentence in enumerate(own):
+            label, deciding = _bare_label(sentence, task)
+            closes = k == len(own) - 1
+            keep = label and (deciding or (closes and not label.isdigit()))
+            found.append((label if keep else "", bool(label) and not deciding and len(own) == 1))
+    listed = {
+        i
+        for i, (label, alone) in enumerate(found)
+        if alone and any(0 <= j < len(found) and found[j][1] and found[j][0] != label for j in (i - 1, i + 1))
+    }
+    return ["" if i in listed else label for i, (label, _) in enumerate(found)]
+
+
+def _bare_label(sentence: str, task: Task) -> tuple[str, bool]:
+    """(label, has a deciding word) when the sentence is one label and conclusion words, else ("", False)."""
+    named = labels_in(sentence, task)
+    if len(named) != 1 or _BULLET.match(sentence) or _only_attributive(sentence, named[0], task):
+        return "", False  # a list item ("- comedy"), or the ordinary word ("The violence.")
+    head = _INTERJECTION.sub("", sentence.strip()).lower()
+    rest = re.sub(rf"(?<![\w-]){re.escape(named[0].lower())}(?![\w-])", " ", head, count=1)
+    found = set(re.findall(r"[\w']+", rest))
+    deciding = bool(found & _DECIDING_WORDS) or {"it", "is"} <= found
+    if rest == head or not found <= _CONCLUSION_WORDS or (found & _NOUN_WORDS and not deciding):
+        return "", False
+    return named[0], deciding
 
 
 def _drop_single_check(seq: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
@@ -267,7 +355,7 @@ def rejected(clause: str, label: str) -> bool:
     if at < 0:
         return False  # named in another spelling ("two stars", "the first reference"): not rejected
     while at >= 0:
-        before, after = lowered[max(0, at - 30) : at], lowered[at + len(label) : at + len(label) + 40]
+        before, after = lowered[max(0, at - 45) : at], lowered[at + len(label) : at + len(label) + 40]
         if not (_REJECT_BEFORE.search(before) or _REJECT_AFTER.match(after)):
             return False
         at = lowered.find(label.lower(), at + len(label))

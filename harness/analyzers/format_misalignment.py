@@ -65,6 +65,18 @@ _COMMENTARY = re.compile(
     r"the (?:headline|title|subject|tweet|paraphrase) (?:captures|reflects|keeps|uses|highlights|emphasi[sz]es|is))",
     re.IGNORECASE,
 )
+# A parenthesis closing a line that comments on the answer or how it was made, not part of it:
+# "(kept the user's lower case and self-mocking tone)", "(lowercase like the user)", "(12 words)".
+# An acronym "(GAN)" or a tweet's own aside "(again!)" names neither the making nor the user's style.
+_ASIDE = re.compile(r"\(([^()]{2,200})\)\W*$")
+_META_ASIDE = re.compile(
+    r"^\s*(?:\d+\s+(?:words?|characters?|chars|syllables|tokens)\b|(?:kept|keeping|keeps|matched|matching|matches|"
+    r"used|using|uses|mirrored|mirroring|mirrors|preserved|preserving|preserves|following|followed|imitating|"
+    r"mimicking|echoing|styled|written|(?:all )?lower[- ]?case|in (?:the |their |his |her )?(?:user's |author's )?(?:style|tone|voice))\b)"
+    r"|\b(?:the user|user's|the author|author's|the profile|their (?:style|tone|voice|usual|own)|"
+    r"(?:like|as) (?:the user|they do|the author|in the profile)|word count|character count)\b",
+    re.IGNORECASE,
+)
 _ENUMERATED = re.compile(r"^(?:\d+[.)]|[-*•]|option\s*\d*\s*[:.)-]|\(\w\))\s*\S", re.IGNORECASE)
 _OR_ALTERNATIVE = re.compile(
     r"[\"”*]\s+or\s+[\"“*]|^(?:\*\*)?(?:or|alternatively|another option|other options?)\b\s*(?:\*\*)?[:,]?",
@@ -186,6 +198,7 @@ def _generation_checks(sample: Sample, task: Task, answer: str) -> dict[str, str
     found: dict[str, str] = {}
     meta, content = _split_meta([line.strip() for line in answer.splitlines() if line.strip()])
     meta += [x for line in content for x in _SENTENCE.split(line)[1:] if _COMMENTARY.match(x.strip())]
+    meta += [m.group(0).strip() for m in map(_ASIDE.search, content) if m and _META_ASIDE.search(m.group(1))]
     inline = _INLINE_PREFIX.search(answer)
     if inline and not meta:
         meta.append(inline.group(0))
