@@ -25,7 +25,14 @@ from harness.analyzers.common import (
     result,
     trace_of,
 )
-from harness.analyzers.drift import known_words, new_specifics, on_task_by_words, speaks_of_wording, stretches
+from harness.analyzers.drift import (
+    known_words,
+    needs_similarity,
+    new_specifics,
+    on_task_by_words,
+    speaks_of_wording,
+    stretches,
+)
 from harness.embeddings import CachedEmbedder
 from harness.registry import ANALYZERS
 from harness.text import content_words, sentences, words
@@ -172,17 +179,21 @@ class DivergentThinking:
             known = known_words(refs, task)
             doubtful = [x for x in own if not on_task_by_words(x, known, task, self.grounded_share)]
             jobs[s.id] = (own, doubtful, refs or [ctx.input or s.prompt], {w for r in refs for w in words(r)})
-        sims = self._similarities({sid: (doubtful, refs) for sid, (_, doubtful, refs, _) in jobs.items()})
+        measured = {
+            sid: [x for x in doubtful if needs_similarity(x, seen)] for sid, (_, doubtful, _, seen) in jobs.items()
+        }
+        sims = self._similarities({sid: (measured[sid], refs) for sid, (_, _, refs, _) in jobs.items()})
         out: dict[str, tuple[float, list[str]] | None] = {s.id: None for s in traced}
         for sid, (own, doubtful, _, seen) in jobs.items():
-            cosine = dict(zip(doubtful, sims[sid], strict=True))
-            stretch = stretches([x in cosine and self._off_topic(x, float(cosine[x]), seen) for x in own])
-            off = [o and x in cosine for x, o in zip(own, stretch, strict=True)]  # on task by its words: stays on
+            cosine = dict(zip(measured[sid], map(float, sims[sid]), strict=True))
+            judged = set(doubtful)
+            stretch = stretches([x in judged and self._off_topic(x, cosine.get(x), seen) for x in own])
+            off = [o and x in judged for x, o in zip(own, stretch, strict=True)]  # on task by its words: stays on
             off_text = [x for x, o in zip(own, off, strict=True) if o]
             out[sid] = (sum(len(words(x)) for x in off_text) / max(sum(len(words(x)) for x in own), 1), off_text)
         return out
 
-    def _off_topic(self, sentence: str, cosine: float, seen: set[str]) -> bool:
+    def _off_topic(self, sentence: str, cosine: float | None, seen: set[str]) -> bool:
         """A doubtful sentence is off task when it brings names or dates of its own, or is unrelated.
 
         Topical trivia is close to the item in meaning (MiniLM scores it up to ~0.55), so similarity
@@ -192,9 +203,10 @@ class DivergentThinking:
         """
         if new_specifics(sentence, seen):
             return True
-        if cosine >= self.similarity_threshold:
+        if speaks_of_wording(sentence):
             return False
-        return not (cosine >= self.topic_similarity or speaks_of_wording(sentence))
+        assert cosine is not None, "needs_similarity: every other doubtful sentence is embedded"
+        return cosine < min(self.similarity_threshold, self.topic_similarity)
 
     def _similarities(self, jobs: dict[str, tuple[list[str], list[str]]]) -> dict[str, np.ndarray]:
         """Max cosine of each doubtful sentence to any reference sentence (cached, batched embeddings)."""

@@ -60,6 +60,12 @@ def new_specifics(sentence: str, seen: set[str]) -> list[str]:
     return [w for w in found if w not in seen]
 
 
+def needs_similarity(sentence: str, seen: set[str]) -> bool:
+    """Whether a doubtful sentence's verdict depends on its similarity: names or dates of its own make
+    it off task, and talk of wording on task, whatever MiniLM says, so only the rest are embedded."""
+    return not new_specifics(sentence, seen) and not speaks_of_wording(sentence)
+
+
 def on_task_by_words(sentence: str, known: set[str], task: Task, share: float) -> bool:
     """On task from its words alone: a label named (the decision), or mostly grounded content words."""
     return bool(labels_in(sentence, task)) or grounded(sentence, known) >= share
