@@ -53,6 +53,7 @@ MISTAKES = [
     (["model=canned", "+analyzer.retrieval_misuse.bogus=1"], ["analyzer.retrieval_misuse.bogus", "copy_rouge_l"]),
     (["model=canned", "analyzer.format_misalignment.long_ratio=long"], ["analyzer.format_misalignment.long_ratio"]),
     (["model=canned", "analyzer=bogus"], ["analyzer/bogus", "conservative", "lexical"]),
+    (["model=canned", "analyzer.divergent_thinking.similarity=lexcal"], ["similarity='lexcal'", "embedding, lexical"]),
     (["model=canned", "analyzer.names=[format_misalignment,bogus]"], ["unknown analyzer 'bogus'", "retrieval_misuse"]),
     (
         ["model=canned", "+analyzer.plugins.format_misalignment.bogus=1"],

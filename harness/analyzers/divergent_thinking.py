@@ -34,6 +34,7 @@ from harness.analyzers.drift import (
     stretches,
 )
 from harness.embeddings import CachedEmbedder
+from harness.errors import ReaperError
 from harness.registry import ANALYZERS
 from harness.text import content_words, sentences, words
 from harness.types import Sample, Task
@@ -45,6 +46,9 @@ DEFAULT_LEXICON = (
     "or maybe", "but then again", "scratch that", "let me rethink", "no, wait", "let me re-evaluate",
 )  # fmt: skip
 _LEAD_IN = r"^(?:(?:but|and|oh|no|so|okay|hmm+)[,.!]?\s+)?"
+
+
+SIMILARITIES = ("embedding", "lexical")  # drift: MiniLM cosine, or words alone (no model)
 
 
 @ANALYZERS.register(NAME)
@@ -69,6 +73,10 @@ class DivergentThinking:
         self.min_flips, self.flip_rate = min_flips, flip_rate  # reversals, and per 1,000 words
         self.list_echo_labels = list_echo_labels  # a sentence naming this many labels echoes the label list
         self.loop_ngram, self.loop_min_repeats, self.loop_share = loop_ngram, loop_min_repeats, loop_share
+        if similarity not in SIMILARITIES:  # a misspelt mode would otherwise fall back to embeddings silently
+            raise ReaperError(
+                f"analyzer.divergent_thinking.similarity={similarity!r}: choose one of {', '.join(SIMILARITIES)}"
+            )
         self.similarity, self.embedding_model = similarity, embedding_model
         self.similarity_threshold = similarity_threshold  # cosine to an input/item/answer sentence: on task
         self.topic_similarity = topic_similarity  # below: another topic; above: on task unless it adds names
