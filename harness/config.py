@@ -207,8 +207,9 @@ class AnalyzerConfig:
         """Every analyzer's settings as plain keyword arguments, built-ins and plugins alike."""
         from dataclasses import asdict, is_dataclass
 
+        from harness.analyzers import BUILTINS as built_in
+
         out = {name: dict(settings) for name, settings in self.plugins.items()}
-        built_in = ("format_misalignment", "divergent_thinking", "retrieval_misuse", "llm_judge")
         for name in set(out) & set(built_in):
             raise ReaperError(f"analyzer.plugins.{name}: {name} is built in; set analyzer.{name}.<key>=VALUE instead")
         for name in built_in:

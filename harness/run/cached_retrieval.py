@@ -72,11 +72,6 @@ def retrieve(
     return {ex.id: item_ids(retrieved[ex.id]) for ex in examples}
 
 
-def ids_of(example: Example, positions: list[int]) -> list[str]:
-    """The ids of the items at these profile positions (ids may repeat in a profile; positions never do)."""
-    return item_ids(items_at(example, positions))
-
-
 def item_ids(items: list[Item]) -> list[str]:
     """The ids of retrieved items, as runs, exports and the retrieve command record them."""
     return [str(item["id"]) for item in items]
@@ -106,8 +101,6 @@ def retrieve_items(
     memo as it ranks. They are shared between cells: read them, do not change them.
     """
     ranked = retrieve_ranked(task, examples, spec, cache_dir, data_hash, source, use_cache)
-    if spec.name == "none" or spec.k <= 0:
-        return {ex.id: [] for ex in examples}
     known = _ITEMS.setdefault(cache_key(task.name, data_hash, spec), {})
     for ex in examples:
         if ex.id not in known:
