@@ -196,42 +196,11 @@ def favoured_answers(text: str, task: Task, list_echo: int = 4) -> list[str]:
 
 
 # The words a bare conclusion may carry beside its label: "Twist ending again.", "Final answer: 4.", "So, [2]."
-_CONCLUSION_WORDS = frozenset(
-    [
-        "so",
-        "then",
-        "again",
-        "thus",
-        "hence",
-        "therefore",
-        "okay",
-        "ok",
-        "alright",
-        "fine",
-        "right",
-        "yes",
-        "final",
-        "answer",
-        "my",
-        "the",
-        "it",
-        "is",
-        "it's",
-        "a",
-        "an",
-        "tag",
-        "label",
-        "rating",
-        "score",
-        "reference",
-        "output",
-        "pick",
-        "choice",
-        "verdict",
-        "still",
-        "definitely",
-    ]
-)
+_CONCLUSION_TEXT = """
+so then again thus hence therefore okay ok alright fine right yes final answer my the it is it's a
+an tag label rating score reference output pick choice verdict still definitely
+"""
+_CONCLUSION_WORDS = frozenset(_CONCLUSION_TEXT.split())
 # Words that make a bare label a decision wherever it stands ("So, 4.", "Final answer: comedy.", "4 then.").
 _DECIDING_WORDS = frozenset(["final", "answer", "so", "then", "thus", "hence", "therefore", "my", "it's"])
 # "Score: 4." may be a profile line; "Final score: 4." / "So my rating: 4." concludes.

@@ -25,14 +25,7 @@ from harness.analyzers.common import (
     result,
     trace_of,
 )
-from harness.analyzers.drift import (
-    known_words,
-    needs_similarity,
-    new_specifics,
-    on_task_by_words,
-    speaks_of_wording,
-    stretches,
-)
+from harness.analyzers.drift import known_words, on_task_by_words, stretches, verdict_by_words
 from harness.embeddings import CachedEmbedder
 from harness.errors import ReaperError
 from harness.registry import ANALYZERS
@@ -172,11 +165,12 @@ class DivergentThinking:
         """Per trace: the share of its substantive words in off-task stretches (None: too few sentences).
 
         A sentence is on task by its words when it names a label or has most of its content words from
-        the input, items, answer, labels or judging vocabulary. The others are embedded (only they) and
-        judged by ``_off_topic``. Off-task sentences count only as a stretch (``stretches``), and a
-        sentence on task by its words is never counted off.
+        the input, items, answer, labels or judging vocabulary. Of the others (doubtful), names or dates
+        of their own or talk of wording decide (``verdict_by_words``); only the rest are embedded and
+        judged by similarity (``_off_topic``). Off-task sentences count only as a stretch
+        (``stretches``), and a sentence on task by its words is never counted off.
         """
-        jobs: dict[str, tuple[list[str], list[str], list[str], set[str]]] = {}
+        jobs: dict[str, tuple[list[str], dict[str, bool | None], list[str]]] = {}
         for s in traced:
             ctx = context_of(s)
             own = [x for x in sentences(s.reasoning) if len(content_words(x)) >= self.min_sentence_words]
@@ -184,36 +178,34 @@ class DivergentThinking:
                 continue
             items = [x for i in ctx.retrieved_items or [] for x in sentences(item_text(i))]
             refs = [r for r in sentences(ctx.input) + items + sentences(s.answer) if content_words(r)]
-            known = known_words(refs, task)
-            doubtful = [x for x in own if not on_task_by_words(x, known, task, self.grounded_share)]
-            jobs[s.id] = (own, doubtful, refs or [ctx.input or s.prompt], {w for r in refs for w in words(r)})
-        measured = {
-            sid: [x for x in doubtful if needs_similarity(x, seen)] for sid, (_, doubtful, _, seen) in jobs.items()
-        }
-        sims = self._similarities({sid: (measured[sid], refs) for sid, (_, _, refs, _) in jobs.items()})
+            known, seen = known_words(refs, task), {w for r in refs for w in words(r)}
+            doubtful = {
+                x: verdict_by_words(x, seen) for x in own if not on_task_by_words(x, known, task, self.grounded_share)
+            }
+            jobs[s.id] = (own, doubtful, refs or [ctx.input or s.prompt])
+        measured = {sid: [x for x, v in doubtful.items() if v is None] for sid, (_, doubtful, _) in jobs.items()}
+        sims = self._similarities({sid: (measured[sid], refs) for sid, (_, _, refs) in jobs.items()})
         out: dict[str, tuple[float, list[str]] | None] = {s.id: None for s in traced}
-        for sid, (own, doubtful, _, seen) in jobs.items():
+        for sid, (own, doubtful, _) in jobs.items():
             cosine = dict(zip(measured[sid], map(float, sims[sid]), strict=True))
-            judged = set(doubtful)
-            stretch = stretches([x in judged and self._off_topic(x, cosine.get(x), seen) for x in own])
-            off = [o and x in judged for x, o in zip(own, stretch, strict=True)]  # on task by its words: stays on
+            stretch = stretches([x in doubtful and self._off_topic(doubtful[x], cosine.get(x)) for x in own])
+            off = [o and x in doubtful for x, o in zip(own, stretch, strict=True)]  # on task by its words: stays on
             off_text = [x for x, o in zip(own, off, strict=True) if o]
             out[sid] = (sum(len(words(x)) for x in off_text) / max(sum(len(words(x)) for x in own), 1), off_text)
         return out
 
-    def _off_topic(self, sentence: str, cosine: float | None, seen: set[str]) -> bool:
+    def _off_topic(self, verdict: bool | None, cosine: float | None) -> bool:
         """A doubtful sentence is off task when it brings names or dates of its own, or is unrelated.
 
         Topical trivia is close to the item in meaning (MiniLM scores it up to ~0.55), so similarity
         cannot tell it from analysis; its own names and dates can: analysis of the item or of the
         answer's wording names only what the input, items and answer contain. Without them, a sentence
         is on task when close in meaning, on the item's topic (``topic_similarity``) or about wording.
+        ``verdict``: what its words decided (``verdict_by_words``); None leaves it to ``cosine``.
         """
-        if new_specifics(sentence, seen):
-            return True
-        if speaks_of_wording(sentence):
-            return False
-        assert cosine is not None, "needs_similarity: every other doubtful sentence is embedded"
+        if verdict is not None:
+            return verdict
+        assert cosine is not None, "every doubtful sentence its words leave undecided is embedded"
         return cosine < min(self.similarity_threshold, self.topic_similarity)
 
     def _similarities(self, jobs: dict[str, tuple[list[str], list[str]]]) -> dict[str, np.ndarray]:

@@ -60,10 +60,15 @@ def new_specifics(sentence: str, seen: set[str]) -> list[str]:
     return [w for w in found if w not in seen]
 
 
-def needs_similarity(sentence: str, seen: set[str]) -> bool:
-    """Whether a doubtful sentence's verdict depends on its similarity: names or dates of its own make
-    it off task, and talk of wording on task, whatever MiniLM says, so only the rest are embedded."""
-    return not new_specifics(sentence, seen) and not speaks_of_wording(sentence)
+def verdict_by_words(sentence: str, seen: set[str]) -> bool | None:
+    """Whether a doubtful sentence is off task by its words alone, whatever MiniLM would say: names or
+    dates of its own make it off (True), talk of wording on (False); None leaves it to similarity
+    (only those sentences are embedded)."""
+    if new_specifics(sentence, seen):
+        return True
+    if speaks_of_wording(sentence):
+        return False
+    return None
 
 
 def on_task_by_words(sentence: str, known: set[str], task: Task, share: float) -> bool:
